@@ -1,0 +1,149 @@
+"""Rebuild an instance's rows in ``task`` (the inbox) and ``waiting_event`` after a step.
+
+Only the instance just stepped is touched, in the step's transaction (ARCHITECTURE §2 rule 3),
+so no query ever needs to deserialize instances.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task as SpiffTask
+from SpiffWorkflow.util.task import TaskState as SpiffState
+
+from storage import Case, ProcessInstance, Task, WaitingEvent
+
+from .model_check import DUE_PROPERTY, FORM_KEY_PROPERTY
+from .scripting import plain
+from .status import OPEN_TASK_STATES, EventKind, TaskState
+from .timers import due_time
+
+MAX_SNAPSHOT_BYTES = 64 * 1024
+
+
+def canonical(values: dict[str, Any]) -> str:
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def task_properties(task: SpiffTask) -> dict[str, str]:
+    return dict((getattr(task.task_spec, "extensions", None) or {}).get("properties", {}))
+
+
+def form_key(task: SpiffTask) -> str | None:
+    return task_properties(task).get(FORM_KEY_PROPERTY)
+
+
+def snapshot(data: dict[str, Any]) -> dict[str, Any]:
+    """The task data shown with a task, if it is small enough to copy into the inbox row."""
+    value = plain(data)
+    if len(json.dumps(value, ensure_ascii=False)) > MAX_SNAPSHOT_BYTES:
+        return {}
+    return value  # type: ignore[no-any-return]
+
+
+def _due_at(task: SpiffTask, now: datetime) -> datetime | None:
+    expression = task_properties(task).get(DUE_PROPERTY)
+    if not expression:
+        return None
+    value = task.workflow.script_engine.evaluate(task, expression)
+    if isinstance(value, (int, float)):
+        return now + timedelta(days=value)
+    if isinstance(value, timedelta):
+        return now + value
+    if isinstance(value, str):
+        if value.startswith("P"):
+            parsed = TimerEventDefinition.parse_iso_duration(value)
+            return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+        return TimerEventDefinition.get_datetime(value)
+    raise ValueError(f"dueIn must give days, an ISO duration or a date, not {value!r}")
+
+
+def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: BpmnWorkflow,
+               now: datetime, process_key: str) -> list[Task]:
+    """Insert newly ready user tasks; close rows whose task is no longer ready. Returns new rows."""
+    ready = {str(t.id): t for t in wf.get_tasks(state=SpiffState.READY, manual=True)}
+    open_rows = session.scalars(
+        select(Task).where(Task.instance_id == instance.id, Task.state.in_(OPEN_TASK_STATES))
+    ).all()
+    for row in open_rows:
+        if row.spiff_id in ready:
+            continue
+        spiff_task = _find(wf, row.spiff_id)
+        finished = spiff_task is not None and spiff_task.state == SpiffState.COMPLETED
+        row.state = TaskState.COMPLETED if finished else TaskState.CANCELLED
+        row.completed_at = now
+    known = {r.spiff_id for r in open_rows}
+    created = []
+    for spiff_id, task in ready.items():
+        if spiff_id in known:
+            continue
+        row = Task(
+            instance_id=instance.id, case_id=case.id, spiff_id=spiff_id,
+            bpmn_id=task.task_spec.bpmn_id or task.task_spec.name,
+            name=task.task_spec.bpmn_name, process_key=process_key, form_key=form_key(task),
+            role=(task.task_spec.lane or None), state=TaskState.OPEN,
+            project_id=case.project_id, district=case.district, enterprise_code=case.enterprise_code,
+            due_at=_due_at(task, now), data=snapshot(task.data), created_at=now,
+        )
+        session.add(row)
+        created.append(row)
+    return created
+
+
+def _find(wf: BpmnWorkflow, spiff_id: str) -> SpiffTask | None:
+    from uuid import UUID
+
+    try:
+        return wf.get_task_from_id(UUID(spiff_id))  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - TaskNotFoundException once pruned
+        return None
+
+
+def waiting_rows(case: Case, instance: ProcessInstance, wf: BpmnWorkflow) -> list[WaitingEvent]:
+    rows = []
+    for task in wf.get_tasks(state=SpiffState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        base = dict(instance_id=instance.id, case_id=case.id, project_id=case.project_id, spiff_id=str(task.id))
+        if isinstance(definition, TimerEventDefinition):
+            due = due_time(task)
+            if due is not None:
+                rows.append(WaitingEvent(kind=EventKind.TIMER, name=definition.name, due_at=due, **base))
+        elif isinstance(definition, MessageEventDefinition):
+            rows.append(WaitingEvent(kind=EventKind.MESSAGE, name=definition.name,
+                                     correlation=expected_correlation(wf, definition), **base))
+        elif isinstance(definition, SignalEventDefinition):
+            rows.append(WaitingEvent(kind=EventKind.SIGNAL, name=definition.name, **base))
+    return rows
+
+
+def expected_correlation(wf: BpmnWorkflow, definition: MessageEventDefinition) -> str | None:
+    """Flattened ``{property: value}`` a message must carry, or None if it accepts any."""
+    values: dict[str, Any] = {}
+    for prop in definition.correlation_properties:
+        for key in prop.correlation_keys:
+            known = (wf.correlations or {}).get(key) or {}
+            if prop.name in known:
+                values[prop.name] = known[prop.name]
+    return canonical(values) if values else None
+
+
+def sync_waiting_events(session: Session, case: Case, instance: ProcessInstance, wf: BpmnWorkflow) -> None:
+    session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id))
+    session.add_all(waiting_rows(case, instance, wf))
+
+
+def close_all(session: Session, instance: ProcessInstance, now: datetime, state: TaskState) -> None:
+    """Withdraw every open task and waiting event of an instance (cancel, completion)."""
+    for row in session.scalars(
+        select(Task).where(Task.instance_id == instance.id, Task.state.in_(OPEN_TASK_STATES))
+    ):
+        row.state = state
+        row.completed_at = now
+    session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id))

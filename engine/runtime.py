@@ -1,0 +1,221 @@
+"""Load, step and save one instance inside the caller's transaction.
+
+Every action that moves an instance (completing a task, delivering an event, firing a timer)
+goes through :func:`advance`: lock the row, restore the workflow with its cached spec, apply
+the action, run engine steps under the task budget, save, rebuild the projections, audit.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from storage import Case, ProcessDefinition, ProcessInstance
+from storage.audit import append_audit
+
+from . import expressions, projection
+from .actor import Actor
+from .errors import Conflict, NotFound, ScriptFailed, TaskBudgetExceeded
+from .registry import ServiceContext
+from .scripting import RestrictedEnvironment, RestrictedScriptEngine, plain
+from .serialization import dump_state, load_state
+from .status import CaseStatus, InstanceStatus, TaskState
+from .timers import schedule_timers
+
+if TYPE_CHECKING:
+    from .core import Engine
+
+MAX_START_CHAIN = 20  # instances a single step may start in its case (runaway guard)
+
+
+@dataclass
+class Loaded:
+    """An instance row with its case and restored workflow, for the length of one step."""
+
+    row: ProcessInstance
+    case: Case
+    definition: ProcessDefinition
+    workflow: BpmnWorkflow
+    actor: Actor
+    start_requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def audit(session: Session, actor: Actor, action: str, now: datetime, *, case_id: int | None = None,
+          instance_id: int | None = None, task_id: int | None = None, data: dict[str, Any] | None = None) -> None:
+    append_audit(session, action=action, at=now, actor=actor.username, role=actor.role_for_audit,
+                 client_addr=actor.client_addr, case_id=case_id, instance_id=instance_id,
+                 task_id=task_id, data=plain(data or {}))
+
+
+def _script_engine(eng: Engine, session: Session, loaded: Loaded) -> RestrictedScriptEngine:
+    def context_factory(task_data: Any) -> ServiceContext:
+        ctx = ServiceContext(session=session, case=loaded.case, instance=loaded.row, actor=loaded.actor,
+                             clock=eng.clock, task_data=task_data, ports=eng.ports)
+        ctx.start_requests = loaded.start_requests
+        return ctx
+
+    return RestrictedScriptEngine(RestrictedEnvironment(eng.services, eng.expression_functions(), context_factory))
+
+
+def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
+    row = session.scalars(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFound(f"process instance {instance_id} does not exist")
+    return row
+
+
+def load(eng: Engine, session: Session, instance_id: int, actor: Actor) -> Loaded:
+    row = lock_instance(session, instance_id)
+    definition = session.get(ProcessDefinition, row.definition_id)
+    case = session.get(Case, row.case_id)
+    assert definition is not None and case is not None  # foreign keys guarantee both
+    bundle = eng.spec_cache.get(definition.id, lambda: definition.spec)
+    wf = load_state(row.state, bundle)
+    loaded = Loaded(row, case, definition, wf, actor)
+    wf.script_engine = _script_engine(eng, session, loaded)
+    return loaded
+
+
+def task_count(wf: BpmnWorkflow) -> int:
+    return len(wf.tasks) + sum(len(sp.tasks) for sp in wf.subprocesses.values())
+
+
+def _run_engine_steps(eng: Engine, loaded: Loaded, action: Callable[[BpmnWorkflow], None] | None) -> None:
+    wf = loaded.workflow
+
+    def guard(_task: Any) -> None:
+        if task_count(wf) > eng.task_budget:
+            raise TaskBudgetExceeded(
+                f"instance {loaded.row.id} exceeded its budget of {eng.task_budget} tasks; "
+                "long-lived loops belong in the case, with one short instance per round",
+                {"instance_id": loaded.row.id, "budget": eng.task_budget, "tasks": task_count(wf)},
+            )
+
+    try:
+        if action is not None:
+            action(wf)
+        wf.do_engine_steps(did_complete_task=guard)
+        guard(None)
+    except (TaskBudgetExceeded, Conflict):
+        raise
+    except (SpiffWorkflowException, expressions.ExpressionError) as exc:
+        raise ScriptFailed(_script_message(exc), _script_details(exc)) from exc
+    except RecursionError as exc:
+        raise TaskBudgetExceeded("the instance's task tree is too deep", {"instance_id": loaded.row.id}) from exc
+
+
+def _script_message(exc: Exception) -> str:
+    return str(exc).split("\n")[0] or type(exc).__name__
+
+
+def _script_details(exc: Exception) -> dict[str, Any]:
+    task = getattr(exc, "task", None)
+    details: dict[str, Any] = {}
+    if task is not None:
+        details["element_id"] = task.task_spec.bpmn_id or task.task_spec.name
+    for attr in ("line_number", "error_line"):
+        if getattr(exc, attr, None):
+            details[attr] = getattr(exc, attr)
+    return details
+
+
+def advance(eng: Engine, session: Session, loaded: Loaded, action: Callable[[BpmnWorkflow], None] | None,
+            *, audit_action: str | None = None, audit_data: dict[str, Any] | None = None,
+            task_id: int | None = None) -> None:
+    """Apply ``action``, step, save and project; the caller's transaction commits it all."""
+    if loaded.row.status == InstanceStatus.SUSPENDED:
+        raise Conflict(f"instance {loaded.row.id} is suspended: {loaded.row.status_reason or ''}".strip())
+    if loaded.row.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
+        raise Conflict(f"instance {loaded.row.id} is {loaded.row.status}")
+    wall_clock = datetime.now(timezone.utc)
+    now = eng.clock.now()
+    _run_engine_steps(eng, loaded, action)
+    schedule_timers(loaded.workflow, now, wall_clock)
+    save(eng, session, loaded, now)
+    if audit_action:
+        audit(session, loaded.actor, audit_action, now, case_id=loaded.case.id,
+              instance_id=loaded.row.id, task_id=task_id, data=audit_data)
+    _start_requested(eng, session, loaded)
+
+
+def save(eng: Engine, session: Session, loaded: Loaded, now: datetime) -> None:
+    row, wf = loaded.row, loaded.workflow
+    row.state = dump_state(wf)
+    row.task_count = task_count(wf)
+    row.step_count += 1
+    row.updated_at = now
+    projection.sync_tasks(session, loaded.case, row, wf, now, loaded.definition.key)
+    if wf.is_completed():
+        row.status = InstanceStatus.COMPLETED
+        row.completed_at = now
+        projection.close_all(session, row, now, TaskState.CANCELLED)
+        session.flush()
+        _maybe_complete_case(session, loaded, now)
+    else:
+        projection.sync_waiting_events(session, loaded.case, row, wf)
+    session.flush()
+
+
+def _maybe_complete_case(session: Session, loaded: Loaded, now: datetime) -> None:
+    if loaded.start_requests:
+        return
+    running = session.scalar(
+        select(func.count()).select_from(ProcessInstance).where(
+            ProcessInstance.case_id == loaded.case.id,
+            ProcessInstance.status.in_((InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.ERROR)),
+        )
+    )
+    if running == 0 and loaded.case.status == CaseStatus.ACTIVE:
+        loaded.case.status = CaseStatus.COMPLETED
+        loaded.case.closed_at = now
+        loaded.case.updated_at = now
+        audit(session, loaded.actor, "case.completed", now, case_id=loaded.case.id)
+
+
+def create_instance(eng: Engine, session: Session, case: Case, definition: ProcessDefinition,
+                    data: dict[str, Any], actor: Actor, parent_id: int | None = None,
+                    depth: int = 0) -> ProcessInstance:
+    """Create and run a new instance of ``definition`` in ``case`` until it waits."""
+    now = eng.clock.now()
+    bundle = eng.spec_cache.get(definition.id, lambda: definition.spec)
+    spec, subprocess_specs = bundle
+    row = ProcessInstance(case_id=case.id, definition_id=definition.id, parent_id=parent_id,
+                          status=InstanceStatus.RUNNING, state=b"", created_at=now, updated_at=now)
+    session.add(row)
+    session.flush()
+    wf = BpmnWorkflow(spec, subprocess_specs)
+    loaded = Loaded(row, case, definition, wf, actor)
+    wf.script_engine = _script_engine(eng, session, loaded)
+    start = wf.get_next_task(spec_name="Start")
+    if start is not None:
+        start.data.update(plain(data))
+    audit(session, actor, "instance.started", now, case_id=case.id, instance_id=row.id,
+          data={"process_key": definition.key, "version": definition.version, "data": data})
+    wall_clock = datetime.now(timezone.utc)
+    _run_engine_steps(eng, loaded, None)
+    schedule_timers(wf, now, wall_clock)
+    save(eng, session, loaded, now)
+    _start_requested(eng, session, loaded, depth)
+    return row
+
+
+def _start_requested(eng: Engine, session: Session, loaded: Loaded, depth: int = 0) -> None:
+    requests, loaded.start_requests = loaded.start_requests, []
+    if requests and depth >= MAX_START_CHAIN:
+        raise TaskBudgetExceeded(f"more than {MAX_START_CHAIN} chained instance starts in one step")
+    for process_key, data in requests:
+        definition = eng.latest_definition(session, process_key)
+        create_instance(eng, session, loaded.case, definition, data, loaded.actor,
+                        parent_id=loaded.row.id, depth=depth + 1)
+    if requests and loaded.row.status == InstanceStatus.COMPLETED:
+        session.flush()
+        _maybe_complete_case(session, loaded, eng.clock.now())

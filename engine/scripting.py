@@ -1,0 +1,84 @@
+"""The script engine SpiffWorkflow runs: restricted expressions and registered services only.
+
+SpiffWorkflow's default engine calls ``eval``/``exec`` with task data as globals, which is not a
+sandbox. Every condition, script, timer expression and correlation expression goes through
+``engine.expressions`` instead, and service tasks reach Python only through the registry.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from . import expressions
+from .errors import ScriptFailed
+from .registry import ServiceContext, ServiceRegistry
+
+
+def plain(value: Any) -> Any:
+    """JSON-plain copy of task data (dates as ISO strings): what we store and show."""
+    return json.loads(json.dumps(value, default=_json_default, ensure_ascii=False))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """Evaluates with :mod:`engine.expressions`; service calls go to the registry."""
+
+    def __init__(
+        self,
+        services: ServiceRegistry,
+        functions: Mapping[str, Callable[..., Any]],
+        context_factory: Callable[[Mapping[str, Any]], ServiceContext] | None,
+    ) -> None:
+        super().__init__({})
+        self._services = services
+        self._functions = functions
+        self._context_factory = context_factory
+
+    def evaluate(self, expression: str, context: Any, external_context: Any = None) -> Any:
+        variables = dict(context)
+        if external_context:
+            variables.update(external_context)
+        return expressions.evaluate(expression, variables, functions=self._functions)
+
+    def execute(self, script: str, context: Any, external_context: Any = None) -> bool:
+        if external_context:
+            context.update(external_context)
+        expressions.execute(script, context, functions=self._functions)
+        return True
+
+    def call_service(self, context: Any, **kwargs: Any) -> str:
+        name = kwargs["operation_name"]
+        op = self._services.get(name)
+        if op is None:
+            raise ScriptFailed(f"service operation {name!r} is not registered")
+        if self._context_factory is None:
+            raise ScriptFailed(f"service operation {name!r} cannot run outside a step")
+        params = {k: v["value"] for k, v in (kwargs.get("operation_params") or {}).items()}
+        result = op.func(self._context_factory(context), **params)
+        return json.dumps(plain(result if result is not None else {}))
+
+
+class RestrictedScriptEngine(PythonScriptEngine):
+    """A script engine bound to one step (its service context and clock functions)."""
+
+    def __init__(self, environment: RestrictedEnvironment) -> None:
+        super().__init__(environment=environment)
+
+    def validate(self, expression: str) -> None:
+        problems = expressions.check_expression(expression)
+        if problems:
+            raise problems[0]

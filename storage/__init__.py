@@ -1,0 +1,14 @@
+"""Persistence: SQLAlchemy models, sessions, audit chain, documents and the outbox."""
+from .accounts import ROLES, ApiToken, Membership, User
+from .base import Base, utcnow
+from .db import is_postgres, make_engine, make_session_factory
+from .records import AuditEvent, Document, OutboxMessage
+from .reference import District, Enterprise, Project, ProjectParty
+from .runtime import Case, ProcessDefinition, ProcessInstance, Task, WaitingEvent
+
+__all__ = [
+    "ROLES", "ApiToken", "AuditEvent", "Base", "Case", "District", "Document", "Enterprise",
+    "Membership", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "Project",
+    "ProjectParty", "Task", "User", "WaitingEvent", "is_postgres", "make_engine",
+    "make_session_factory", "utcnow",
+]

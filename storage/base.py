@@ -1,0 +1,64 @@
+"""Declarative base, shared column types and the clock-free helpers every model uses."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Annotated, Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Numeric, String, TypeDecorator
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+# Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# JSON that is JSONB on PostgreSQL (indexable, compact) and plain JSON elsewhere.
+JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
+# BIGINT on PostgreSQL, INTEGER on SQLite (only INTEGER PRIMARY KEY autoincrements there).
+BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+
+intpk = Annotated[int, mapped_column(BigIntPK, primary_key=True, autoincrement=True)]
+utc = Annotated[datetime, mapped_column(UTCDateTime())]
+str40 = Annotated[str, mapped_column(String(40))]
+str64 = Annotated[str, mapped_column(String(64))]
+str200 = Annotated[str, mapped_column(String(200))]
+money = Annotated[Decimal, mapped_column(Numeric(18, 2))]
+json_dict = Annotated[dict[str, Any], mapped_column(JSONType)]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSONType, datetime: UTCDateTime()}
+
+
+def utcnow() -> datetime:
+    """Wall-clock UTC now; engine code takes its time from an injected clock instead."""
+    return datetime.now(timezone.utc)
