@@ -1,0 +1,56 @@
+"""Errors the storage layer raises; the web layer maps each ``code`` to one HTTP status.
+
+``storage`` sits below ``engine`` and must not import it, so these do not subclass
+``engine.errors.EngineError``; they carry the same ``code`` / ``message`` / ``details``
+attributes so the web layer can render both families the same way.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class StorageError(Exception):
+    """Base class. ``code`` is the stable machine-readable error code of the API."""
+
+    code = "storage_error"
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class DocumentEmpty(StorageError):
+    """An upload had no content (HTTP 400)."""
+
+    code = "empty_document"
+
+
+class DocumentTooLarge(StorageError):
+    """An upload exceeded the configured size limit (HTTP 413)."""
+
+    code = "too_large"
+
+
+class DocumentTypeRefused(StorageError):
+    """The content's type is not allowed, or the file name's extension contradicts it (HTTP 400)."""
+
+    code = "unsupported_type"
+
+
+class DocumentNotFound(StorageError):
+    """No document row has the requested id (HTTP 404)."""
+
+    code = "not_found"
+
+
+class ObjectMissing(StorageError):
+    """The object store has no object for a SHA-256 that should be there (HTTP 500)."""
+
+    code = "object_missing"
+
+
+class DocumentCorrupted(StorageError):
+    """The bytes read back do not hash to the document's SHA-256 (HTTP 500)."""
+
+    code = "corrupted"
