@@ -100,3 +100,13 @@ def project_parties(session, project_id: int | None) -> frozenset[str]:  # type:
         select(ProjectParty.enterprise_code).where(ProjectParty.project_id == project_id)
     )
     return frozenset(rows)
+
+
+def can_act_on_project(actor: Actor, district: str | None, parties: frozenset[str]) -> bool:
+    """May ``actor`` start work on a project (in its district, or as one of its parties)?"""
+    for s in actor.scopes:
+        if s.role in READ_ONLY_ROLES:
+            continue
+        if _in_scope(s, district, None, parties):
+            return True
+    return False

@@ -61,11 +61,11 @@ def validate_files(
         problems += model_check.check_model(root, f.filename, forms=forms, operations=operations, roles=roles)
         parsed.append(_Parsed(f, root, hashlib.sha256(f.data).hexdigest()))
     parser = SpiffBpmnParser()
-    if problems:
-        # Still let SpiffWorkflow look at the well-formed files: it may find more.
-        problems += _spiff_problems(session, parser, [p for p in parsed if not _has_schema_errors(p, problems)])
-    else:
-        problems += _spiff_problems(session, parser, parsed)
+    # SpiffWorkflow looks at the well-formed files too: it may find more. Where it names an
+    # element already reported, our message (which says what to do) is kept.
+    reported = {(p.file, p.element_id) for p in problems if p.element_id}
+    spiff = _spiff_problems(session, parser, [p for p in parsed if not _has_schema_errors(p, problems)])
+    problems += [p for p in spiff if (p.file, p.element_id) not in reported]
     return parsed, parser, model_check.dedupe(problems)
 
 

@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from storage import Case, ProcessDefinition, ProcessInstance
-from storage.audit import append_audit
+from storage.audit_queue import queue_audit
 
 from . import expressions, projection
 from .actor import Actor
@@ -48,7 +48,7 @@ class Loaded:
 
 def audit(session: Session, actor: Actor, action: str, now: datetime, *, case_id: int | None = None,
           instance_id: int | None = None, task_id: int | None = None, data: dict[str, Any] | None = None) -> None:
-    append_audit(session, action=action, at=now, actor=actor.username, role=actor.role_for_audit,
+    queue_audit(session, action=action, at=now, actor=actor.username, role=actor.role_for_audit,
                  client_addr=actor.client_addr, case_id=case_id, instance_id=instance_id,
                  task_id=task_id, data=plain(data or {}))
 

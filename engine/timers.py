@@ -48,9 +48,19 @@ def schedule_timers(wf: BpmnWorkflow, now: datetime, wall_clock_at_start: dateti
             due = TimerEventDefinition.get_datetime(value)  # an absolute date stays absolute
             task.internal_data["event_value"] = FAR_FUTURE
         else:
-            due = now + (TimerEventDefinition.get_datetime(value) - wall_clock_at_start)
+            due = _duration_due(task, now) or now + (TimerEventDefinition.get_datetime(value) - wall_clock_at_start)
             task.internal_data["event_value"] = FAR_FUTURE
         task.internal_data[DUE_KEY] = due.isoformat()
+
+
+def _duration_due(task: SpiffTask, now: datetime) -> datetime | None:
+    """``now`` + the timer's ISO duration, evaluated again so it is exact on our clock."""
+    try:
+        expression = task.workflow.script_engine.evaluate(task, task.task_spec.event_definition.expression)
+        parsed = TimerEventDefinition.parse_iso_duration(expression)
+        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+    except Exception:  # noqa: BLE001 - SpiffWorkflow already accepted it; fall back to its value
+        return None
 
 
 def due_time(task: SpiffTask) -> datetime | None:

@@ -1,4 +1,5 @@
 """Persistence: SQLAlchemy models, sessions, audit chain, documents and the outbox."""
+from . import audit_queue as _audit_queue  # noqa: F401  (registers the commit hook)
 from .accounts import ROLES, ApiToken, Membership, User
 from .base import Base, utcnow
 from .db import is_postgres, make_engine, make_session_factory

@@ -6,7 +6,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from engine import Actor, Conflict, FieldErrors, Forbidden, NotFound, Scope
+from engine import Conflict, FieldErrors, Forbidden, NotFound, Scope
 from storage import Case, Project, Task
 from tests.fixtures import bpmn
 
@@ -144,16 +144,16 @@ def test_lane_role_and_district_scope_decide_who_works_a_task(env):
     case_id = env.start("lane", project_id=haishu)
     (task,) = open_tasks(env, case_id)
     assert task.role == "inspector" and task.district == "海曙区"
-    other_district = Actor("li", 2, (Scope("inspector", district="江北区"),))
-    wrong_role = Actor("wang", 3, (Scope("district_admin", district="海曙区"),))
-    auditor = Actor("audit", 4, (Scope("auditor"),))
+    other_district = env.user("li", Scope("inspector", district="江北区"))
+    wrong_role = env.user("wang", Scope("district_admin", district="海曙区"))
+    auditor = env.user("audit", Scope("auditor"))
     with pytest.raises(NotFound):
         complete(env, task.id, {}, other_district)
     with pytest.raises(Forbidden):
         complete(env, task.id, {}, wrong_role)
     with pytest.raises(Forbidden):
         complete(env, task.id, {}, auditor)
-    inspector = Actor("zhang", 5, (Scope("inspector", district="海曙区"),))
+    inspector = env.user("zhang", Scope("inspector", district="海曙区"))
     complete(env, task.id, {}, inspector)
 
 
@@ -161,10 +161,10 @@ def test_claim_makes_a_task_exclusive(env):
     env.deploy(bpmn.sequence("claim", ["inspect"], lanes={"inspector": ["inspect"]}))
     case_id = env.start("claim")
     (task,) = open_tasks(env, case_id)
-    zhang = Actor("zhang", 5, (Scope("inspector"),))
-    li = Actor("li", 6, (Scope("inspector"),))
+    zhang = env.user("zhang", Scope("inspector"))
+    li = env.user("li", Scope("inspector"))
     with env.sessions.begin() as s:
-        assert env.engine.claim(s, task.id, zhang).assignee_id == 5
+        assert env.engine.claim(s, task.id, zhang).assignee_id == zhang.user_id
     with pytest.raises(Conflict), env.sessions.begin() as s:
         env.engine.claim(s, task.id, li)
     with pytest.raises(Conflict):

@@ -1,0 +1,41 @@
+"""Audit events queued during a transaction and chained just before it commits.
+
+Appending to the chain takes a lock held until commit (``storage.audit``). A transaction that
+appended early and then locked an instance row could deadlock with one doing the opposite, so
+engine code queues its events here; they are written, in order, when the session commits —
+always the last lock taken, held for the shortest time.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .audit import append_audit
+
+_KEY = "oversite.pending_audit"
+
+
+def queue_audit(session: Session, **fields: Any) -> None:
+    """Record an audit event (same fields as :func:`storage.audit.append_audit`) at commit."""
+    session.info.setdefault(_KEY, []).append(fields)
+
+
+def pending_audit(session: Session) -> list[dict[str, Any]]:
+    return list(session.info.get(_KEY, []))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_queued(session: Session) -> None:
+    queued = session.info.pop(_KEY, None)
+    for fields in queued or ():
+        append_audit(session, **fields)
+    if queued:
+        session.flush()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_queued(session: Session) -> None:
+    # Only what commits is audited; a rolled-back step left nothing to record.
+    session.info.pop(_KEY, None)
