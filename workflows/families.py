@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine import BpmnFile, Clock, Engine, ServiceRegistry
+from engine import BpmnFile, Clock, ProcessEngine, ServiceRegistry
 from engine import builtins
 from engine.jobs import JobRegistry
 from forms import FormRegistry
@@ -49,9 +49,9 @@ def build_registries(config: Mapping[str, Any], families: list[ProcessFamily] | 
 
 
 def build_engine(config: Mapping[str, Any], clock: Clock, ports: Mapping[str, Any],
-                 registries: Registries | None = None) -> Engine:
+                 registries: Registries | None = None) -> ProcessEngine:
     registries = registries or build_registries(config)
-    return Engine(clock=clock, services=registries.services, forms=registries.forms,
+    return ProcessEngine(clock=clock, services=registries.services, forms=registries.forms,
                   task_budget=int(config.get("TASK_BUDGET", 500)), ports=ports)
 
 

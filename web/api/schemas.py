@@ -1,0 +1,63 @@
+"""Request and response schemas of the platform's own API routes (auth, health, documents, audit)."""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.datastructures import FileStorage
+
+KIND_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+class TokenRequestSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
+                             load_only=True)
+    label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True, metadata={"description": "send as 'Authorization: Bearer <token>'"})
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, metadata={"example": "ok"})
+    database = fields.String(required=True, metadata={"example": "ok"})
+    version = fields.String()
+
+
+class UploadField(fields.Field):
+    """A multipart file part (shown as a binary string in the OpenAPI document)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> FileStorage:
+        if not isinstance(value, FileStorage):
+            raise ValidationError("Send a file in this multipart field.")
+        return value
+
+
+class DocumentUploadSchema(Schema):
+    file = UploadField(required=True, metadata={"type": "string", "format": "binary"})
+    case_id = fields.Integer(required=True, strict=False, validate=validate.Range(min=1))
+    kind = fields.String(load_default="attachment",
+                         validate=[validate.Length(min=1, max=60), validate.Regexp(KIND_PATTERN)],
+                         metadata={"description": "what the document is for, e.g. inspection_photo"})
+
+
+class DocumentSchema(Schema):
+    id = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    size = fields.Integer(required=True)
+    content_type = fields.String(required=True)
+    filename = fields.String(required=True)
+    case_id = fields.Integer(allow_none=True)
+    kind = fields.String()
+    author = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class ChainReportSchema(Schema):
+    ok = fields.Boolean(required=True)
+    checked = fields.Integer(required=True)
+    first_bad_seq = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+    last_hash = fields.String(allow_none=True)
