@@ -5,7 +5,7 @@ operations and forms.
 """
 from .actor import SYSTEM, Actor, Scope
 from .clock import Clock, FixedClock, SystemClock
-from .core import DEFAULT_TASK_BUDGET, Engine
+from .core import DEFAULT_TASK_BUDGET, ProcessEngine
 from .deploy import BpmnFile, Deployed
 from .errors import (
     Conflict,
@@ -22,7 +22,7 @@ from .errors import (
 from .registry import FormSource, ServiceContext, ServiceRegistry
 
 __all__ = [
-    "DEFAULT_TASK_BUDGET", "SYSTEM", "Actor", "BpmnFile", "Clock", "Conflict", "Deployed", "Engine",
+    "DEFAULT_TASK_BUDGET", "SYSTEM", "Actor", "BpmnFile", "Clock", "Conflict", "Deployed", "ProcessEngine",
     "EngineError", "EventNotDelivered", "FieldErrors", "FixedClock", "Forbidden", "FormSource",
     "ModelInvalid", "NotFound", "Problem", "Scope", "ScriptFailed", "ServiceContext",
     "ServiceRegistry", "SystemClock", "TaskBudgetExceeded",

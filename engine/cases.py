@@ -15,10 +15,10 @@ from .errors import Conflict, FieldErrors, NotFound
 from .status import CaseStatus, InstanceStatus, TaskState
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .core import ProcessEngine
 
 
-def deploy_models(eng: Engine, session: Session, files: Sequence[deploy.BpmnFile], actor: Actor) -> list[deploy.Deployed]:
+def deploy_models(eng: ProcessEngine, session: Session, files: Sequence[deploy.BpmnFile], actor: Actor) -> list[deploy.Deployed]:
     now = eng.clock.now()
     result = deploy.deploy(session, files, actor_name=actor.username, now=now, forms=eng.forms,
                            operations=eng.services, roles=eng.roles)
@@ -42,7 +42,7 @@ def _scope_of(session: Session, project_id: int | None, actor: Actor) -> tuple[s
     return district, enterprise
 
 
-def start_case(eng: Engine, session: Session, process_key: str, data: dict[str, Any], actor: Actor, *,
+def start_case(eng: ProcessEngine, session: Session, process_key: str, data: dict[str, Any], actor: Actor, *,
                project_id: int | None = None, title: str | None = None) -> Case:
     definition = eng.latest_definition(session, process_key)
     now = eng.clock.now()
@@ -58,7 +58,7 @@ def start_case(eng: Engine, session: Session, process_key: str, data: dict[str, 
     initial.setdefault("case_id", case.id)
     if project_id is not None:
         initial.setdefault("project_id", project_id)
-    runtime.create_instance(eng, session, case, definition, initial, actor)
+    runtime.create_instance(eng, session, case, definition.id, initial, actor)
     return case
 
 
@@ -69,7 +69,7 @@ def get_case(session: Session, case_id: int) -> Case:
     return case
 
 
-def cancel_case(eng: Engine, session: Session, case_id: int, reason: str, actor: Actor) -> Case:
+def cancel_case(eng: ProcessEngine, session: Session, case_id: int, reason: str, actor: Actor) -> Case:
     if not reason or not reason.strip():
         raise FieldErrors({"reason": ["a reason is required"]})
     case = get_case(session, case_id)
@@ -95,7 +95,7 @@ def cancel_case(eng: Engine, session: Session, case_id: int, reason: str, actor:
     return case
 
 
-def set_suspended(eng: Engine, session: Session, instance_id: int, reason: str, actor: Actor, *,
+def set_suspended(eng: ProcessEngine, session: Session, instance_id: int, reason: str, actor: Actor, *,
                   suspended: bool) -> ProcessInstance:
     if not reason or not reason.strip():
         raise FieldErrors({"reason": ["a reason is required"]})

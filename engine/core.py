@@ -1,4 +1,4 @@
-"""The :class:`Engine`: configuration and caches shared by every call, and the public verbs.
+"""The :class:`ProcessEngine`: configuration and caches shared by every call, and the public verbs.
 
 The verbs are thin: each one lives in a module of its own (``deploy``, ``cases``, ``tasks``,
 ``events``) as a function taking the engine and the caller's session.
@@ -22,7 +22,7 @@ from .serialization import SpecCache
 DEFAULT_TASK_BUDGET = 500
 
 
-class Engine:
+class ProcessEngine:
     """Runs BPMN models deployed by process owners; knows nothing about construction.
 
     Args:

@@ -23,7 +23,7 @@ from .errors import EngineError, EventNotDelivered, FieldErrors
 from .status import EventKind, InstanceStatus
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .core import ProcessEngine
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def _definition_of(wf: BpmnWorkflow, spiff_id: str):  # type: ignore[no-untyped-
     return task.task_spec.event_definition
 
 
-def signal(eng: Engine, session: Session, name: str, payload: dict[str, Any], actor: Actor, *,
+def signal(eng: ProcessEngine, session: Session, name: str, payload: dict[str, Any], actor: Actor, *,
            project_id: int | None = None, case_id: int | None = None) -> list[int]:
     """Deliver signal ``name``; returns the ids of the instances that caught it."""
     _check_name(name)
@@ -66,7 +66,8 @@ def signal(eng: Engine, session: Session, name: str, payload: dict[str, Any], ac
     delivered: list[int] = []
     by_instance: dict[int, str] = {}
     for row in _waiting(session, EventKind.SIGNAL, name, **filters):
-        by_instance.setdefault(row.instance_id, row.spiff_id or "")
+        if row.spiff_id:
+            by_instance.setdefault(row.instance_id, row.spiff_id)
     for instance_id, spiff_id in by_instance.items():
         loaded = runtime.load(eng, session, instance_id, actor)
         definition = _definition_of(loaded.workflow, spiff_id)
@@ -82,7 +83,7 @@ def signal(eng: Engine, session: Session, name: str, payload: dict[str, Any], ac
     return delivered
 
 
-def message(eng: Engine, session: Session, name: str, correlation: dict[str, Any], payload: dict[str, Any],
+def message(eng: ProcessEngine, session: Session, name: str, correlation: dict[str, Any], payload: dict[str, Any],
             actor: Actor) -> list[int]:
     """Deliver message ``name`` to the instance its correlation values select.
 
@@ -140,7 +141,7 @@ def due_timer_ids(session: Session, now: Any, limit: int) -> list[int]:
     return list(session.scalars(stmt))
 
 
-def fire_due_timers(eng: Engine, session_factory: sessionmaker[Session], *, limit: int = 100,
+def fire_due_timers(eng: ProcessEngine, session_factory: sessionmaker[Session], *, limit: int = 100,
                     actor: Actor = SYSTEM) -> int:
     """Fire due timers, each in its own transaction; a failing one marks its instance 'error'."""
     now = eng.clock.now()
@@ -157,7 +158,7 @@ def fire_due_timers(eng: Engine, session_factory: sessionmaker[Session], *, limi
     return fired
 
 
-def _fire_one(eng: Engine, session: Session, waiting_id: int, actor: Actor) -> int:
+def _fire_one(eng: ProcessEngine, session: Session, waiting_id: int, actor: Actor) -> int:
     # SKIP LOCKED: another worker already holds this timer; leave it to that worker.
     row = session.scalars(
         select(WaitingEvent).where(WaitingEvent.id == waiting_id).with_for_update(skip_locked=True)
@@ -176,7 +177,7 @@ def _fire_one(eng: Engine, session: Session, waiting_id: int, actor: Actor) -> i
     return 1 if fired and fired[0] else 0
 
 
-def _mark_error(eng: Engine, session_factory: sessionmaker[Session], waiting_id: int, exc: EngineError,
+def _mark_error(eng: ProcessEngine, session_factory: sessionmaker[Session], waiting_id: int, exc: EngineError,
                 actor: Actor) -> None:
     with session_factory() as session, session.begin():
         row = session.get(WaitingEvent, waiting_id)

@@ -5,11 +5,12 @@ so no query ever needs to deserialize instances.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions import SignalEventDefinition
@@ -28,7 +29,7 @@ from .timers import due_time
 MAX_SNAPSHOT_BYTES = 64 * 1024
 
 
-def canonical(values: dict[str, Any]) -> str:
+def canonical(values: Any) -> str:
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
@@ -66,23 +67,28 @@ def _due_at(task: SpiffTask, now: datetime) -> datetime | None:
 
 
 def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: BpmnWorkflow,
-               now: datetime, process_key: str) -> list[Task]:
-    """Insert newly ready user tasks; close rows whose task is no longer ready. Returns new rows."""
+               now: datetime, process_key: str, ready_before: frozenset[str]) -> list[Task]:
+    """Close the rows of tasks no longer ready and insert rows for newly ready ones.
+
+    ``ready_before`` (the user tasks ready when the instance was loaded) is exactly the set of
+    the instance's open rows, so nothing needs to be read back.
+    """
     ready = {str(t.id): t for t in wf.get_tasks(state=SpiffState.READY, manual=True)}
-    open_rows = session.scalars(
-        select(Task).where(Task.instance_id == instance.id, Task.state.in_(OPEN_TASK_STATES))
-    ).all()
-    for row in open_rows:
-        if row.spiff_id in ready:
-            continue
-        spiff_task = _find(wf, row.spiff_id)
-        finished = spiff_task is not None and spiff_task.state == SpiffState.COMPLETED
-        row.state = TaskState.COMPLETED if finished else TaskState.CANCELLED
-        row.completed_at = now
-    known = {r.spiff_id for r in open_rows}
+    finished: dict[TaskState, list[str]] = {TaskState.COMPLETED: [], TaskState.CANCELLED: []}
+    for spiff_id in ready_before - ready.keys():
+        spiff_task = _find(wf, spiff_id)
+        done = spiff_task is not None and spiff_task.state == SpiffState.COMPLETED
+        finished[TaskState.COMPLETED if done else TaskState.CANCELLED].append(spiff_id)
+    for state, ids in finished.items():
+        if ids:
+            session.execute(
+                update(Task).where(Task.instance_id == instance.id, Task.spiff_id.in_(ids),
+                                   Task.state.in_(OPEN_TASK_STATES))
+                .values(state=state, completed_at=now)
+            )
     created = []
     for spiff_id, task in ready.items():
-        if spiff_id in known:
+        if spiff_id in ready_before:
             continue
         row = Task(
             instance_id=instance.id, case_id=case.id, spiff_id=spiff_id,
@@ -135,8 +141,15 @@ def expected_correlation(wf: BpmnWorkflow, definition: MessageEventDefinition) -
 
 
 def sync_waiting_events(session: Session, case: Case, instance: ProcessInstance, wf: BpmnWorkflow) -> None:
+    rows = waiting_rows(case, instance, wf)
+    digest = hashlib.sha256(canonical([
+        [r.kind, r.name, r.correlation, r.due_at.isoformat() if r.due_at else None, r.spiff_id] for r in rows
+    ]).encode()).hexdigest()
+    if digest == instance.waiting_digest:
+        return  # the common step (a user task done, another ready) changes no waiting event
     session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id))
-    session.add_all(waiting_rows(case, instance, wf))
+    session.add_all(rows)
+    instance.waiting_digest = digest
 
 
 def close_all(session: Session, instance: ProcessInstance, now: datetime, state: TaskState) -> None:
@@ -147,3 +160,4 @@ def close_all(session: Session, instance: ProcessInstance, now: datetime, state:
         row.state = state
         row.completed_at = now
     session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id))
+    instance.waiting_digest = None

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState as SpiffState
 
-from storage import Case, ProcessDefinition, ProcessInstance
+from storage import Case, ProcessDefinition, ProcessInstance, Task
 from storage.audit_queue import queue_audit
 
 from . import expressions, projection
@@ -24,12 +25,12 @@ from .actor import Actor
 from .errors import Conflict, NotFound, ScriptFailed, TaskBudgetExceeded
 from .registry import ServiceContext
 from .scripting import RestrictedEnvironment, RestrictedScriptEngine, plain
-from .serialization import dump_state, load_state
+from .serialization import CachedDefinition, dump_state, load_state
 from .status import CaseStatus, InstanceStatus, TaskState
 from .timers import schedule_timers
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .core import ProcessEngine
 
 MAX_START_CHAIN = 20  # instances a single step may start in its case (runaway guard)
 
@@ -40,9 +41,12 @@ class Loaded:
 
     row: ProcessInstance
     case: Case
-    definition: ProcessDefinition
+    definition: CachedDefinition
     workflow: BpmnWorkflow
     actor: Actor
+    # User tasks ready when loaded: exactly the instance's open rows in ``task``.
+    ready_before: frozenset[str] = frozenset()
+    task: Task | None = None
     start_requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
@@ -53,7 +57,7 @@ def audit(session: Session, actor: Actor, action: str, now: datetime, *, case_id
                  task_id=task_id, data=plain(data or {}))
 
 
-def _script_engine(eng: Engine, session: Session, loaded: Loaded) -> RestrictedScriptEngine:
+def _script_engine(eng: ProcessEngine, session: Session, loaded: Loaded) -> RestrictedScriptEngine:
     def context_factory(task_data: Any) -> ServiceContext:
         ctx = ServiceContext(session=session, case=loaded.case, instance=loaded.row, actor=loaded.actor,
                              clock=eng.clock, task_data=task_data, ports=eng.ports)
@@ -73,23 +77,65 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     return row
 
 
-def load(eng: Engine, session: Session, instance_id: int, actor: Actor) -> Loaded:
-    row = lock_instance(session, instance_id)
-    definition = session.get(ProcessDefinition, row.definition_id)
-    case = session.get(Case, row.case_id)
-    assert definition is not None and case is not None  # foreign keys guarantee both
-    bundle = eng.spec_cache.get(definition.id, lambda: definition.spec)
-    wf = load_state(row.state, bundle)
-    loaded = Loaded(row, case, definition, wf, actor)
+def definition_of(eng: ProcessEngine, session: Session, definition_id: int) -> CachedDefinition:
+    def load_row() -> tuple[str, int, bytes]:
+        key, version, blob = session.execute(
+            select(ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.spec)
+            .where(ProcessDefinition.id == definition_id)
+        ).one()
+        return key, version, blob
+
+    return eng.spec_cache.get(definition_id, load_row)
+
+
+def _restore(eng: ProcessEngine, session: Session, row: ProcessInstance, case: Case, actor: Actor,
+             task: Task | None = None) -> Loaded:
+    definition = definition_of(eng, session, row.definition_id)
+    wf = load_state(row.state, definition.bundle)
+    loaded = Loaded(row, case, definition, wf, actor, ready_user_tasks(wf), task)
     wf.script_engine = _script_engine(eng, session, loaded)
     return loaded
+
+
+def load(eng: ProcessEngine, session: Session, instance_id: int, actor: Actor) -> Loaded:
+    """Lock instance ``instance_id`` (with its case) and restore its workflow: one query."""
+    found = session.execute(
+        select(ProcessInstance, Case).join(Case, Case.id == ProcessInstance.case_id)
+        .where(ProcessInstance.id == instance_id)
+        .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        raise NotFound(f"process instance {instance_id} does not exist")
+    return _restore(eng, session, found[0], found[1], actor)
+
+
+def load_for_task(eng: ProcessEngine, session: Session, task_id: int, actor: Actor) -> Loaded:
+    """Lock a task's row and its instance, and restore the workflow: one query.
+
+    Read under the lock, the task's state is current: a concurrent completion is visible.
+    """
+    found = session.execute(
+        select(Task, ProcessInstance, Case)
+        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+        .join(Case, Case.id == Task.case_id)
+        .where(Task.id == task_id)
+        .with_for_update(of=(ProcessInstance, Task)).execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        raise NotFound(f"task {task_id} does not exist")
+    task, row, case = found
+    return _restore(eng, session, row, case, actor, task)
+
+
+def ready_user_tasks(wf: BpmnWorkflow) -> frozenset[str]:
+    return frozenset(str(t.id) for t in wf.get_tasks(state=SpiffState.READY, manual=True))
 
 
 def task_count(wf: BpmnWorkflow) -> int:
     return len(wf.tasks) + sum(len(sp.tasks) for sp in wf.subprocesses.values())
 
 
-def _run_engine_steps(eng: Engine, loaded: Loaded, action: Callable[[BpmnWorkflow], None] | None) -> None:
+def _run_engine_steps(eng: ProcessEngine, loaded: Loaded, action: Callable[[BpmnWorkflow], None] | None) -> None:
     wf = loaded.workflow
 
     def guard(_task: Any) -> None:
@@ -128,7 +174,7 @@ def _script_details(exc: Exception) -> dict[str, Any]:
     return details
 
 
-def advance(eng: Engine, session: Session, loaded: Loaded, action: Callable[[BpmnWorkflow], None] | None,
+def advance(eng: ProcessEngine, session: Session, loaded: Loaded, action: Callable[[BpmnWorkflow], None] | None,
             *, audit_action: str | None = None, audit_data: dict[str, Any] | None = None,
             task_id: int | None = None) -> None:
     """Apply ``action``, step, save and project; the caller's transaction commits it all."""
@@ -147,13 +193,14 @@ def advance(eng: Engine, session: Session, loaded: Loaded, action: Callable[[Bpm
     _start_requested(eng, session, loaded)
 
 
-def save(eng: Engine, session: Session, loaded: Loaded, now: datetime) -> None:
+def save(eng: ProcessEngine, session: Session, loaded: Loaded, now: datetime) -> None:
     row, wf = loaded.row, loaded.workflow
     row.state = dump_state(wf)
     row.task_count = task_count(wf)
     row.step_count += 1
     row.updated_at = now
-    projection.sync_tasks(session, loaded.case, row, wf, now, loaded.definition.key)
+    projection.sync_tasks(session, loaded.case, row, wf, now, loaded.definition.key, loaded.ready_before)
+    loaded.ready_before = ready_user_tasks(wf)
     if wf.is_completed():
         row.status = InstanceStatus.COMPLETED
         row.completed_at = now
@@ -181,13 +228,13 @@ def _maybe_complete_case(session: Session, loaded: Loaded, now: datetime) -> Non
         audit(session, loaded.actor, "case.completed", now, case_id=loaded.case.id)
 
 
-def create_instance(eng: Engine, session: Session, case: Case, definition: ProcessDefinition,
+def create_instance(eng: ProcessEngine, session: Session, case: Case, definition_id: int,
                     data: dict[str, Any], actor: Actor, parent_id: int | None = None,
                     depth: int = 0) -> ProcessInstance:
-    """Create and run a new instance of ``definition`` in ``case`` until it waits."""
+    """Create and run a new instance of definition ``definition_id`` in ``case`` until it waits."""
     now = eng.clock.now()
-    bundle = eng.spec_cache.get(definition.id, lambda: definition.spec)
-    spec, subprocess_specs = bundle
+    definition = definition_of(eng, session, definition_id)
+    spec, subprocess_specs = definition.bundle
     row = ProcessInstance(case_id=case.id, definition_id=definition.id, parent_id=parent_id,
                           status=InstanceStatus.RUNNING, state=b"", created_at=now, updated_at=now)
     session.add(row)
@@ -208,13 +255,13 @@ def create_instance(eng: Engine, session: Session, case: Case, definition: Proce
     return row
 
 
-def _start_requested(eng: Engine, session: Session, loaded: Loaded, depth: int = 0) -> None:
+def _start_requested(eng: ProcessEngine, session: Session, loaded: Loaded, depth: int = 0) -> None:
     requests, loaded.start_requests = loaded.start_requests, []
     if requests and depth >= MAX_START_CHAIN:
         raise TaskBudgetExceeded(f"more than {MAX_START_CHAIN} chained instance starts in one step")
     for process_key, data in requests:
         definition = eng.latest_definition(session, process_key)
-        create_instance(eng, session, loaded.case, definition, data, loaded.actor,
+        create_instance(eng, session, loaded.case, definition.id, data, loaded.actor,
                         parent_id=loaded.row.id, depth=depth + 1)
     if requests and loaded.row.status == InstanceStatus.COMPLETED:
         session.flush()

@@ -21,7 +21,10 @@ from .registry import ServiceContext, ServiceRegistry
 
 def plain(value: Any) -> Any:
     """JSON-plain copy of task data (dates as ISO strings): what we store and show."""
-    return json.loads(json.dumps(value, default=_json_default, ensure_ascii=False))
+    try:
+        return json.loads(json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False))
+    except (RecursionError, ValueError) as exc:
+        raise ScriptFailed(f"task data cannot be stored: {exc}") from exc
 
 
 def _json_default(value: Any) -> Any:

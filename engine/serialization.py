@@ -11,6 +11,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
@@ -95,23 +96,35 @@ def load_state(blob: bytes, bundle: SpecBundle) -> BpmnWorkflow:
     return _SERIALIZER.from_dict(dct["workflow"], bundle=bundle)
 
 
+@dataclass(frozen=True)
+class CachedDefinition:
+    """What a step needs of a deployed version: its key, version and parsed specs."""
+
+    id: int
+    key: str
+    version: int
+    bundle: SpecBundle
+
+
 class SpecCache:
-    """Parsed spec bundles by definition id (LRU, thread-safe): specs are immutable once deployed."""
+    """Parsed definitions by id (LRU, thread-safe): a deployed version never changes."""
 
     def __init__(self, capacity: int = 256) -> None:
         self._capacity = capacity
-        self._items: OrderedDict[int, SpecBundle] = OrderedDict()
+        self._items: OrderedDict[int, CachedDefinition] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, definition_id: int, load_blob: Callable[[], bytes]) -> SpecBundle:
+    def get(self, definition_id: int, load_row: Callable[[], tuple[str, int, bytes]]) -> CachedDefinition:
+        """The cached definition; ``load_row`` gives (key, version, spec blob) on a miss."""
         with self._lock:
-            bundle = self._items.get(definition_id)
-            if bundle is not None:
+            cached = self._items.get(definition_id)
+            if cached is not None:
                 self._items.move_to_end(definition_id)
-                return bundle
-        bundle = load_spec(load_blob())
+                return cached
+        key, version, blob = load_row()
+        cached = CachedDefinition(definition_id, key, version, load_spec(blob))
         with self._lock:
-            self._items[definition_id] = bundle
+            self._items[definition_id] = cached
             while len(self._items) > self._capacity:
                 self._items.popitem(last=False)
-        return bundle
+        return cached

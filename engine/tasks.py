@@ -20,10 +20,25 @@ from .scripting import plain
 from .status import OPEN_TASK_STATES, TaskState
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .core import ProcessEngine
 
 PLAIN_SCALARS = (str, int, float, bool, type(None))
 MAX_FREE_FIELDS = 200
+
+
+def check_task_access(session: Session, actor: Actor, task: Task, case: Case | None, *, to_work: bool) -> None:
+    """404 if ``actor`` may neither read the task's case nor work the task; 403 if it may only read."""
+    parties = access.project_parties(session, task.project_id) if _needs_parties(actor) else frozenset()
+    workable = access.can_work_task(actor, task, parties)
+    readable = workable or (case is not None and access.can_read_case(actor, case, parties))
+    if not readable:
+        raise NotFound(f"task {task.id} does not exist")
+    if to_work and not workable:
+        raise Forbidden(f"you may not work task {task.id} (role {task.role or 'any'} in its scope is required)")
+
+
+def _needs_parties(actor: Actor) -> bool:
+    return any(s.role == "enterprise" for s in actor.scopes)
 
 
 def get_task_for(session: Session, task_id: int, actor: Actor, *, to_work: bool) -> Task:
@@ -31,18 +46,11 @@ def get_task_for(session: Session, task_id: int, actor: Actor, *, to_work: bool)
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"task {task_id} does not exist")
-    parties = access.project_parties(session, task.project_id)
-    case = session.get(Case, task.case_id)
-    readable = case is not None and access.can_read_case(actor, case, parties)
-    workable = access.can_work_task(actor, task, parties)
-    if not (readable or workable):
-        raise NotFound(f"task {task_id} does not exist")
-    if to_work and not workable:
-        raise Forbidden(f"you may not work task {task_id} (role {task.role or 'any'} in its scope is required)")
+    check_task_access(session, actor, task, session.get(Case, task.case_id), to_work=to_work)
     return task
 
 
-def claim(eng: Engine, session: Session, task_id: int, actor: Actor) -> Task:
+def claim(eng: ProcessEngine, session: Session, task_id: int, actor: Actor) -> Task:
     task = get_task_for(session, task_id, actor, to_work=True)
     result = session.execute(
         update(Task).where(Task.id == task_id, Task.state == TaskState.OPEN)
@@ -57,7 +65,7 @@ def claim(eng: Engine, session: Session, task_id: int, actor: Actor) -> Task:
     return task
 
 
-def unclaim(eng: Engine, session: Session, task_id: int, actor: Actor) -> Task:
+def unclaim(eng: ProcessEngine, session: Session, task_id: int, actor: Actor) -> Task:
     task = get_task_for(session, task_id, actor, to_work=False)
     if task.state != TaskState.CLAIMED:
         raise Conflict(f"task {task_id} is {task.state}, not claimed")
@@ -75,7 +83,7 @@ def unclaim(eng: Engine, session: Session, task_id: int, actor: Actor) -> Task:
     return task
 
 
-def validate_form_data(eng: Engine, form_key: str | None, data: Mapping[str, Any] | None) -> dict[str, Any]:
+def validate_form_data(eng: ProcessEngine, form_key: str | None, data: Mapping[str, Any] | None) -> dict[str, Any]:
     """Validated, JSON-plain form data, or :class:`FieldErrors` field by field."""
     if data is None:
         data = {}
@@ -111,15 +119,16 @@ def _free_data(data: Mapping[str, Any]) -> dict[str, Any]:
     return dict(data)
 
 
-def complete(eng: Engine, session: Session, task_id: int, data: Mapping[str, Any] | None, actor: Actor) -> Task:
-    task = get_task_for(session, task_id, actor, to_work=True)
-    values = validate_form_data(eng, task.form_key, data)
-    loaded = runtime.load(eng, session, task.instance_id, actor)  # locks the instance row
-    session.refresh(task)  # re-read under the lock: a concurrent completion is visible now
+def complete(eng: ProcessEngine, session: Session, task_id: int, data: Mapping[str, Any] | None, actor: Actor) -> Task:
+    loaded = runtime.load_for_task(eng, session, task_id, actor)  # locks the task and its instance
+    task = loaded.task
+    assert task is not None
+    check_task_access(session, actor, task, loaded.case, to_work=True)
     if task.state not in OPEN_TASK_STATES:
         raise Conflict(f"task {task_id} is already {task.state}")
     if task.state == TaskState.CLAIMED and task.assignee_id != actor.user_id:
         raise Conflict(f"task {task_id} is claimed by another user")
+    values = validate_form_data(eng, task.form_key, data)
 
     def run(wf: BpmnWorkflow) -> None:
         spiff_task = wf.get_task_from_id(UUID(task.spiff_id))
@@ -131,10 +140,9 @@ def complete(eng: Engine, session: Session, task_id: int, data: Mapping[str, Any
             spiff_task.set_data(**values)
         spiff_task.run()
 
-    runtime.advance(eng, session, loaded, run, audit_action="task.completed",
-                    audit_data={"bpmn_id": task.bpmn_id, "data": values}, task_id=task.id)
     task.completed_by = actor.username
     if task.assignee_id is None:
         task.assignee_id = actor.user_id
-    session.flush()
+    runtime.advance(eng, session, loaded, run, audit_action="task.completed",
+                    audit_data={"bpmn_id": task.bpmn_id, "data": values}, task_id=task.id)
     return task

@@ -68,6 +68,8 @@ class ProcessInstance(Base):
     # Spec-less serialized workflow (the spec is referenced through definition_id), compressed.
     state: Mapped[bytes] = mapped_column(LargeBinary)
     task_count: Mapped[int] = mapped_column(default=0)
+    # Digest of the instance's waiting_event rows: a step that leaves them unchanged skips them.
+    waiting_digest: Mapped[str | None] = mapped_column(String(64))
     step_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[utc] = mapped_column(default=utcnow)
     updated_at: Mapped[utc] = mapped_column(default=utcnow)
