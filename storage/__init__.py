@@ -3,6 +3,7 @@ from . import audit_queue as _audit_queue  # noqa: F401  (registers the commit h
 from .accounts import ROLES, ApiToken, Membership, User
 from .base import Base, utcnow
 from .db import is_postgres, make_engine, make_session_factory
+from .project_records import RECORD_KINDS, ProjectRecord, record_project_event
 from .records import AuditEvent, Document, OutboxMessage
 from .reference import District, Enterprise, Project, ProjectParty
 from .runtime import Case, ProcessDefinition, ProcessInstance, Task, WaitingEvent
@@ -10,6 +11,6 @@ from .runtime import Case, ProcessDefinition, ProcessInstance, Task, WaitingEven
 __all__ = [
     "ROLES", "ApiToken", "AuditEvent", "Base", "Case", "District", "Document", "Enterprise",
     "Membership", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "Project",
-    "ProjectParty", "Task", "User", "WaitingEvent", "is_postgres", "make_engine",
-    "make_session_factory", "utcnow",
+    "ProjectParty", "ProjectRecord", "RECORD_KINDS", "Task", "User", "WaitingEvent", "is_postgres", "make_engine",
+    "make_session_factory", "record_project_event", "utcnow",
 ]

@@ -54,6 +54,8 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
     "TIMER_POLL_SECONDS": 5,
     "OUTBOX_POLL_SECONDS": 2,
     "ADMIN_PASSWORD": None,
+    # Password of the demo users `oversite demo` creates (development mode only).
+    "DEMO_PASSWORD": "oversite-demo",
     # Number of reverse proxies in front of the web processes whose X-Forwarded-* to trust.
     "TRUSTED_PROXIES": 0,
     # Where `npm install` put the front-end packages served under /static/vendor/.
@@ -117,7 +119,7 @@ DEFAULTS: dict[str, Any] = {**PLATFORM_DEFAULTS, **POLICY_DEFAULTS}
 # (``OVERSITE_SECRET_KEY=123`` must not become the integer 123).
 STRING_KEYS = frozenset({
     "SECRET_KEY", "DATABASE_URL", "DATA_DIR", "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY",
-    "S3_BUCKET", "MQTT_URL", "ADMIN_PASSWORD", "LOGIN_RATE_LIMIT", "TIMEZONE", "DEFAULT_LOCALE",
+    "S3_BUCKET", "MQTT_URL", "ADMIN_PASSWORD", "DEMO_PASSWORD", "LOGIN_RATE_LIMIT", "TIMEZONE", "DEFAULT_LOCALE",
     "CREDIT_BONUS_MIN_GROWTH_CNY", "BID_BOND_SME_THRESHOLD_CNY", "CRANE_WIND_STOP_MS",
 })
 # Money and measurements are kept as strings in the defaults (JSON-safe) and read as Decimal.

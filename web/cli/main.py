@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from . import audit, database, deploy, initialize, serve, users, worker
+from . import audit, database, demo, deploy, initialize, serve, users, worker
 from .context import CliState
 
 
@@ -17,6 +17,6 @@ def main(ctx: click.Context) -> None:
     ctx.ensure_object(CliState)
 
 
-for _command in (database.db, initialize.init, serve.serve, users.user, audit.audit, deploy.deploy,
+for _command in (database.db, initialize.init, serve.serve, users.user, audit.audit, deploy.deploy, demo.demo,
                  worker.worker):
     main.add_command(_command)
