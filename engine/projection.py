@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -67,18 +68,26 @@ def _due_at(task: SpiffTask, now: datetime) -> datetime | None:
 
 
 def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: BpmnWorkflow,
-               now: datetime, process_key: str, ready_before: frozenset[str]) -> list[Task]:
+               now: datetime, process_key: str, ready_before: frozenset[str],
+               loaded_rows: Iterable[Task] = ()) -> list[Task]:
     """Close the rows of tasks no longer ready and insert rows for newly ready ones.
 
     ``ready_before`` (the user tasks ready when the instance was loaded) is exactly the set of
-    the instance's open rows, so nothing needs to be read back.
+    the instance's open rows, so nothing needs to be read back. Rows already in the session
+    (``loaded_rows``, e.g. the task being completed) are updated in place, in the same UPDATE.
     """
+    in_session = {row.spiff_id: row for row in loaded_rows}
     ready = {str(t.id): t for t in wf.get_tasks(state=SpiffState.READY, manual=True)}
     finished: dict[TaskState, list[str]] = {TaskState.COMPLETED: [], TaskState.CANCELLED: []}
     for spiff_id in ready_before - ready.keys():
         spiff_task = _find(wf, spiff_id)
         done = spiff_task is not None and spiff_task.state == SpiffState.COMPLETED
-        finished[TaskState.COMPLETED if done else TaskState.CANCELLED].append(spiff_id)
+        state = TaskState.COMPLETED if done else TaskState.CANCELLED
+        row = in_session.get(spiff_id)
+        if row is not None:
+            row.state, row.completed_at = state, now
+        else:
+            finished[state].append(spiff_id)
     for state, ids in finished.items():
         if ids:
             session.execute(

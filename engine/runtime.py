@@ -199,7 +199,8 @@ def save(eng: ProcessEngine, session: Session, loaded: Loaded, now: datetime) ->
     row.task_count = task_count(wf)
     row.step_count += 1
     row.updated_at = now
-    projection.sync_tasks(session, loaded.case, row, wf, now, loaded.definition.key, loaded.ready_before)
+    projection.sync_tasks(session, loaded.case, row, wf, now, loaded.definition.key, loaded.ready_before,
+                          [loaded.task] if loaded.task is not None else [])
     loaded.ready_before = ready_user_tasks(wf)
     if wf.is_completed():
         row.status = InstanceStatus.COMPLETED
