@@ -267,3 +267,17 @@ def _start_requested(eng: ProcessEngine, session: Session, loaded: Loaded, depth
     if requests and loaded.row.status == InstanceStatus.COMPLETED:
         session.flush()
         _maybe_complete_case(session, loaded, eng.clock.now())
+
+
+def reproject(eng: ProcessEngine, session: Session, instance_id: int, actor: Actor) -> None:
+    """Rebuild an instance's inbox rows and waiting events from its stored state alone.
+
+    For repairs and restores (e.g. state copied from a backup): open rows are withdrawn and
+    recreated from what the workflow says is ready and waiting.
+    """
+    loaded = load(eng, session, instance_id, actor)
+    now = eng.clock.now()
+    projection.close_all(session, loaded.row, now, TaskState.CANCELLED)
+    projection.sync_tasks(session, loaded.case, loaded.row, loaded.workflow, now, loaded.definition.key, frozenset())
+    projection.sync_waiting_events(session, loaded.case, loaded.row, loaded.workflow)
+    session.flush()
