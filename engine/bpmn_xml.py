@@ -37,6 +37,12 @@ def parse_bpmn(data: bytes, filename: str) -> tuple[etree._Element | None, list[
             "DOCTYPE and ENTITY declarations are not allowed in BPMN (entity expansion and "
             "external entities are refused)", line=line, file=filename)]
     try:
+        # The XML is stored as text and re-parsed later (call activities): UTF-8 only.
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, [Problem("the file is not UTF-8: save it as UTF-8", line=line, file=filename)]
+    try:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         return None, [Problem(f"not well-formed XML: {exc.msg}", line=exc.lineno, file=filename)]

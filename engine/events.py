@@ -15,9 +15,9 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
-from storage import ProcessInstance, WaitingEvent
+from storage import Case, ProcessInstance, WaitingEvent
 
-from . import projection, runtime
+from . import access, projection, runtime
 from .actor import SYSTEM, Actor
 from .errors import EngineError, EventNotDelivered, FieldErrors
 from .status import EventKind, InstanceStatus
@@ -33,12 +33,14 @@ def _check_name(name: str) -> None:
         raise FieldErrors({"name": ["a non-empty name of at most 200 characters is required"]})
 
 
-def _waiting(session: Session, kind: EventKind, name: str, **filters: Any) -> list[WaitingEvent]:
+def _waiting(session: Session, kind: EventKind, name: str, actor: Actor, **filters: Any) -> list[WaitingEvent]:
+    """Waiters for ``name`` among the cases ``actor`` may read: nobody moves a case it cannot see."""
     stmt = (
         select(WaitingEvent)
         .join(ProcessInstance, ProcessInstance.id == WaitingEvent.instance_id)
+        .join(Case, Case.id == WaitingEvent.case_id)
         .where(WaitingEvent.kind == kind, WaitingEvent.name == name,
-               ProcessInstance.status == InstanceStatus.RUNNING)
+               ProcessInstance.status == InstanceStatus.RUNNING, access.visible_cases(actor))
     )
     for column, value in filters.items():
         stmt = stmt.where(getattr(WaitingEvent, column) == value)
@@ -65,7 +67,7 @@ def signal(eng: ProcessEngine, session: Session, name: str, payload: dict[str, A
         filters["case_id"] = case_id
     delivered: list[int] = []
     by_instance: dict[int, str] = {}
-    for row in _waiting(session, EventKind.SIGNAL, name, **filters):
+    for row in _waiting(session, EventKind.SIGNAL, name, actor, **filters):
         if row.spiff_id:
             by_instance.setdefault(row.instance_id, row.spiff_id)
     for instance_id, spiff_id in by_instance.items():
@@ -94,9 +96,9 @@ def message(eng: ProcessEngine, session: Session, name: str, correlation: dict[s
     if not isinstance(correlation, dict):
         raise FieldErrors({"correlation": ["must be an object of correlation values"]})
     key = projection.canonical(correlation) if correlation else None
-    rows = _waiting(session, EventKind.MESSAGE, name, correlation=key) if key else []
+    rows = _waiting(session, EventKind.MESSAGE, name, actor, correlation=key) if key else []
     if not rows:
-        rows = _waiting(session, EventKind.MESSAGE, name, correlation=None)[:1]
+        rows = _waiting(session, EventKind.MESSAGE, name, actor, correlation=None)[:1]
     if not rows:
         raise EventNotDelivered(
             f"no instance is waiting for message {name!r} with correlation {correlation or {}}",
@@ -109,9 +111,13 @@ def message(eng: ProcessEngine, session: Session, name: str, correlation: dict[s
         if definition is None:
             continue
         correlations = _correlations_for(definition, correlation)
+        # SpiffWorkflow recomputes the correlation from the payload when the message is caught
+        # (its retrieval expressions run on the payload): the values given apart must be in it.
+        carried = {**correlation, **payload}
 
-        def send(wf: BpmnWorkflow, definition: Any = definition, correlations: Any = correlations) -> None:
-            wf.send_event(BpmnEvent(definition, payload=payload, correlations=correlations))
+        def send(wf: BpmnWorkflow, definition: Any = definition, correlations: Any = correlations,
+                 carried: Any = carried) -> None:
+            wf.send_event(BpmnEvent(definition, payload=carried, correlations=correlations))
 
         runtime.advance(eng, session, loaded, send, audit_action="message.delivered",
                         audit_data={"name": name, "correlation": correlation, "payload": payload})

@@ -186,3 +186,24 @@ def test_case_starts_a_short_instance_per_round(env):
     assert case_status(env, case_id) == "active"
     complete(env, task.id)
     assert case_status(env, case_id) == "completed"
+
+
+def test_signals_reach_only_cases_the_sender_may_read(env):
+    from engine import Scope
+    from storage import Project
+
+    env.deploy(rectification())
+    with env.sessions.begin() as s:
+        haishu, jiangbei = Project(code="HS-1", name="海曙项目", district="海曙区"), Project(
+            code="JB-1", name="江北项目", district="江北区")
+        s.add_all([haishu, jiangbei])
+        s.flush()
+        ids = haishu.id, jiangbei.id
+    in_haishu = env.start("round", {"deadline": "P7D"}, project_id=ids[0])
+    in_jiangbei = env.start("round", {"deadline": "P7D"}, project_id=ids[1])
+    inspector = env.user("zhang", Scope("inspector", district="海曙区"))
+    with env.sessions.begin() as s:
+        assert env.engine.signal(s, "device_alarm", {}, inspector, project_id=ids[1]) == []
+        assert len(env.engine.signal(s, "device_alarm", {}, inspector)) == 1  # only 海曙区's case
+    assert [t.bpmn_id for t in open_tasks(env, in_haishu)] == ["handle_alarm"]
+    assert [t.bpmn_id for t in open_tasks(env, in_jiangbei)] == ["rectify"]

@@ -22,6 +22,7 @@ from .engine_schemas import (
     CaseStartSchema,
     HistoryEntrySchema,
     InstanceActionSchema,
+    InstanceSchema,
     ReasonSchema,
 )
 from .openapi import API_PREFIX, operation
@@ -82,10 +83,12 @@ def _instances(session, case_id: int) -> list[dict]:  # type: ignore[no-untyped-
 def get_case(case_id: int) -> ResponseReturnValue:
     with get_session() as session:
         case = queries.case_for(session, current_actor(), case_id)
-        body = CaseSchema().dump(case)
-        body["instances"] = _instances(session, case_id)
-        body["instance_id"] = body["instances"][0]["id"] if body["instances"] else None
-        return CaseDetailSchema().dump(body)
+        instances = _instances(session, case_id)
+        # Dump once: a dumped dict holds ISO strings that a second dump cannot format again.
+        body = CaseDetailSchema().dump(case)
+        body["instances"] = InstanceSchema(many=True).dump(instances)
+        body["instance_id"] = instances[0]["id"] if instances else None
+        return body
 
 
 @bp.get("/<int:case_id>/history")
@@ -142,7 +145,7 @@ def _suspend_or_resume(case_id: int, suspended: bool) -> ResponseReturnValue:
         verb = engine.suspend_instance if suspended else engine.resume_instance
         for instance in targets:
             verb(session, instance.id, args["reason"], actor)
-        return {"instances": _instances(session, case_id)}
+        return {"instances": InstanceSchema(many=True).dump(_instances(session, case_id))}
 
 
 @bp.post("/<int:case_id>/suspend")

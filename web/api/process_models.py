@@ -12,7 +12,7 @@ from ..auth.decorators import login_required, roles_required
 from ..auth.principal import current_actor
 from ..db import get_session
 from ..services import current_services
-from .engine_schemas import DefinitionSchema, DeployedSchema, ModelSchema, ModelUploadSchema, ProblemSchema, VersionArgs
+from .engine_schemas import DeployedSchema, ModelSchema, ModelUploadSchema, ProblemSchema, VersionArgs
 from .openapi import API_PREFIX, operation
 from .parsing import multipart_form, query_args
 
@@ -79,7 +79,7 @@ def get_model(key: str) -> ResponseReturnValue:
         latest = queries.definition(session, key)
         versions = queries.definitions(session, key)
     return ModelSchema().dump({"key": key, "name": latest.name, "latest_version": latest.version,
-                               "versions": DefinitionSchema(many=True).dump(versions)})
+                               "versions": versions})
 
 
 @bp.get("/<key>/bpmn")
