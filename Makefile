@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test bench clean migration
+.PHONY: install run test bench clean migration layout
 
 install: $(VENV)/.installed node_modules/.installed web/translations/.compiled
 
@@ -33,6 +33,17 @@ test: install
 
 bench: install
 	$(BIN)/python -m tests.bench.engine_bench
+	$(BIN)/python -m tests.bench.reports_bench
+	$(BIN)/python -m tests.bench.inbox_bench
+
+# Shipped diagrams: workflows/<family>/src/X.bpmn (written without diagram layout) →
+# workflows/<family>/X.bpmn with BPMN DI, lanes included (tools/bpmn-layout.mjs).
+LAYOUT_SOURCES := $(wildcard workflows/*/src/*.bpmn)
+layout: node_modules/.installed
+	@for src in $(LAYOUT_SOURCES); do \
+		out="$$(dirname "$$(dirname "$$src")")/$$(basename "$$src")"; \
+		node tools/bpmn-layout.mjs "$$src" "$$out" && echo "layout: $$src -> $$out" || exit 1; \
+	done
 
 # Regenerate the single initial migration while the schema is unreleased (developer tool).
 migration: install

@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from . import expressions
-from .errors import ScriptFailed
+from .errors import EngineError, ScriptFailed
 from .registry import ServiceContext, ServiceRegistry
 
 
@@ -80,6 +80,20 @@ class RestrictedScriptEngine(PythonScriptEngine):
 
     def __init__(self, environment: RestrictedEnvironment) -> None:
         super().__init__(environment=environment)
+
+    def call_service(self, task: Any, **kwargs: Any) -> str:
+        # SpiffWorkflow 3.2's own call_service turns every exception into a NameError (its
+        # handler names an undefined variable). Engine errors raised by an operation (e.g.
+        # FieldErrors for data only a service can check) reach the caller as they are, so
+        # the step rolls back and the API answers 400/409; anything else is a failed script.
+        try:
+            return self.environment.call_service(task.data, **kwargs)
+        except EngineError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an operation's bug must not become a 500
+            name = kwargs.get("operation_name")
+            raise ScriptFailed(f"service operation {name!r} failed: {type(exc).__name__}: {exc}",
+                               {"element_id": task.task_spec.bpmn_id}) from exc
 
     def validate(self, expression: str) -> None:
         problems = expressions.check_expression(expression)
