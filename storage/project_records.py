@@ -29,6 +29,8 @@ class ProjectRecord(Base):
     __tablename__ = "project_record"
     __table_args__ = (
         Index("ix_project_record_kind_date", "kind", "occurred_on"),
+        # Covers the usage reports' per-project scan (project, date, kind) without the heap.
+        Index("ix_project_record_project_date_kind", "project_id", "occurred_on", "kind"),
         # An import row is identified by its content, so importing a file twice adds nothing.
         UniqueConstraint("source", "external_ref"),
     )

@@ -1,13 +1,24 @@
-"""Reference data that scopes cases: districts, enterprises, projects and their parties."""
+"""Reference data that scopes cases: districts, enterprises, projects and their parties.
+
+A project's status is not stored: it is derived from its supervision and construction dates
+for the day asked about (``workflows.reference.status``), so reports "as of" any date agree
+with the project list.
+"""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, intpk, utc, utcnow
+
+PARTY_ROLES = (
+    "builder",     # 建设单位
+    "contractor",  # 施工单位
+    "supervisor",  # 监理单位 (the supervising engineer)
+)
 
 
 class District(Base):
@@ -29,7 +40,11 @@ class Enterprise(Base):
     code: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str | None] = mapped_column(String(40))
+    legal_representative: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(300))
+    district: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[utc] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
 
 
 class Project(Base):
@@ -49,6 +64,7 @@ class Project(Base):
     construction_start: Mapped[date | None]
     construction_end: Mapped[date | None]
     created_at: Mapped[utc] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
     parties: Mapped[list[ProjectParty]] = relationship(
         back_populates="project", cascade="all, delete-orphan", lazy="selectin"
     )
