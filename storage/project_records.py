@@ -21,6 +21,7 @@ RECORD_KINDS = (
     "daily_log",           # 工作日志
     "self_inspection",     # 日常检查 (企业自查)
     "acceptance",          # 工程验收
+    "rectification",       # 整改 (history only: the usage tables do not count it)
 )
 SOURCES = ("case", "import")
 
