@@ -7,10 +7,12 @@ always the last lock taken, held for the shortest time.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from .audit import append_audit
 
@@ -35,7 +37,25 @@ def _write_queued(session: Session) -> None:
         session.flush()
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_queued(session: Session) -> None:
-    # Only what commits is audited; a rolled-back step left nothing to record.
-    session.info.pop(_KEY, None)
+@event.listens_for(Session, "after_transaction_end")
+def _drop_queued(session: Session, transaction: SessionTransaction) -> None:
+    # Only what commits is audited. A commit has already taken its events (before_commit), so
+    # whatever is left when the outermost transaction ends belongs to a rolled-back one.
+    # Savepoints are handled by :func:`savepoint`.
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(_KEY, None)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A SAVEPOINT whose rollback also forgets the audit events queued inside it.
+
+    Only what commits is audited: events of steps a savepoint undid must not be chained.
+    """
+    mark = len(session.info.setdefault(_KEY, []))
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        del session.info.setdefault(_KEY, [])[mark:]
+        raise

@@ -303,3 +303,21 @@ def test_concurrent_appends_never_fork(session_factory: sessionmaker[Session]) -
 def test_batch_size_must_be_positive(session_factory: sessionmaker[Session]) -> None:
     with session_factory() as session, pytest.raises(ValueError):
         verify_chain(session, batch_size=0)
+
+
+def test_events_queued_in_a_rolled_back_savepoint_are_not_chained(session_factory):
+    from storage.audit_queue import queue_audit, savepoint
+
+    now = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    with session_factory.begin() as session:
+        queue_audit(session, action="kept.before", at=now, actor="t")
+        try:
+            with savepoint(session):
+                queue_audit(session, action="undone", at=now, actor="t")
+                raise RuntimeError("step failed")
+        except RuntimeError:
+            pass
+        queue_audit(session, action="kept.after", at=now, actor="t")
+    with session_factory() as session:
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+    assert actions == ["kept.before", "kept.after"]

@@ -8,6 +8,7 @@ import click
 from engine.jobs import JobRegistry
 from engine.outbox import OutboxDispatcher
 from engine.worker import Worker
+from workflows import devices
 
 from ..services import Services
 from .context import pass_services
@@ -21,7 +22,8 @@ def register_outbox_handlers(dispatcher: OutboxDispatcher, services: Services) -
     reach the outside world through ``services`` (document store, MQTT, notifier), e.g.
     ``dispatcher.register("mqtt.publish", MqttPublisher(services.config["MQTT_URL"]))``.
     """
-    # No side effect goes through the outbox yet; later issues register theirs here.
+    # Device alarms the ingest could not dispatch itself, and those of the offline job.
+    dispatcher.register(devices.OUTBOX_KIND, devices.build_alarm_case_handler(services))
 
 
 def calendar_jobs(services: Services) -> JobRegistry:

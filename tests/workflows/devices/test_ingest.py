@@ -174,3 +174,35 @@ def test_a_large_batch_is_written_in_chunks(devices_env):
 def test_unit_spellings(devices_env, unit):
     dev = devices_env.device()
     assert devices_env.sink.write_batch([devices_env.reading(dev, "pm10", 20, unit)]).stored == 1
+
+
+def test_a_deadlocked_batch_is_run_again_whole(devices_env, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from workflows.devices import ingest
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    real, calls = ingest.ingest_batch, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        result = real(*args, **kwargs)  # the work is done, then the transaction is aborted
+        if len(calls) == 1:
+            raise OperationalError("INSERT …", {}, Deadlock("deadlock detected"))
+        return result
+
+    monkeypatch.setattr(ingest, "ingest_batch", flaky)
+    dev = devices_env.device()
+    result = devices_env.sink.write_batch([devices_env.reading(dev, "pm10", 20)])
+    assert (len(calls), result.stored, result.duplicates) == (2, 1, 0)  # the first attempt left nothing
+    assert len(stored(devices_env)) == 1
+
+    class Broken(Exception):
+        sqlstate = "08006"  # connection failure: not retried here, the adapter redelivers
+
+    monkeypatch.setattr(ingest, "ingest_batch", lambda *a, **k: (_ for _ in ()).throw(
+        OperationalError("INSERT …", {}, Broken("server closed the connection"))))
+    with pytest.raises(OperationalError):
+        devices_env.sink.write_batch([devices_env.reading(dev, "pm10", 30)])
