@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from storage import Case, ProcessInstance, Task, WaitingEvent
 
+from .errors import ScriptFailed
 from .model_check import DUE_PROPERTY, FORM_KEY_PROPERTY
 from .scripting import plain
 from .status import OPEN_TASK_STATES, EventKind, TaskState
@@ -51,20 +52,28 @@ def snapshot(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _due_at(task: SpiffTask, now: datetime) -> datetime | None:
+    """The due time ``dueIn`` gives (None when it gives nothing); a bad value fails the step."""
     expression = task_properties(task).get(DUE_PROPERTY)
     if not expression:
         return None
-    value = task.workflow.script_engine.evaluate(task, expression)
-    if isinstance(value, (int, float)):
-        return now + timedelta(days=value)
-    if isinstance(value, timedelta):
-        return now + value
-    if isinstance(value, str):
-        if value.startswith("P"):
-            parsed = TimerEventDefinition.parse_iso_duration(value)
-            return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
-        return TimerEventDefinition.get_datetime(value)
-    raise ValueError(f"dueIn must give days, an ISO duration or a date, not {value!r}")
+    try:
+        value = task.workflow.script_engine.evaluate(task, expression)
+        if value is None:
+            return None
+        if isinstance(value, (int, float)):
+            return now + timedelta(days=value)
+        if isinstance(value, timedelta):
+            return now + value
+        if isinstance(value, str):
+            if value.startswith("P"):
+                parsed = TimerEventDefinition.parse_iso_duration(value)
+                return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+            return TimerEventDefinition.get_datetime(value)
+        raise ValueError(f"dueIn must give days, an ISO duration or a date, not {value!r}")
+    except Exception as exc:  # noqa: BLE001 - process data decides the value: any failure is the model's
+        bpmn_id = task.task_spec.bpmn_id or task.task_spec.name
+        raise ScriptFailed(f"dueIn of {bpmn_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                           {"element_id": bpmn_id, "expression": expression}) from exc
 
 
 def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: BpmnWorkflow,

@@ -5,13 +5,13 @@ Every function returns plain rows or statements; none deserializes an instance.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from storage import AuditEvent, Case, Document, ProcessDefinition, ProcessInstance, Task
+from storage import AuditEvent, Case, Document, ProcessDefinition, ProcessInstance, Project, Task
 
 from . import access
 from .actor import Actor
@@ -70,7 +70,7 @@ def case_instances(session: Session, case_id: int) -> list[tuple[ProcessInstance
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .where(ProcessInstance.case_id == case_id).order_by(ProcessInstance.id)
     )
-    return [(i, d) for i, d in rows.tuples()]
+    return [(i, d) for i, d in rows]
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def case_history(session: Session, case_id: int) -> list[HistoryEntry]:
     )
     return [
         HistoryEntry(e.seq, e.at, e.actor, e.role, e.action, e.task_id, name or bpmn_id, e.instance_id, e.data)
-        for e, bpmn_id, name in rows.tuples()
+        for e, bpmn_id, name in rows
     ]
 
 
@@ -104,30 +104,73 @@ def case_documents(session: Session, case_id: int) -> list[Document]:
 
 @dataclass(frozen=True)
 class TaskFilter:
+    """Narrowing of a task list; every field left at its default narrows nothing.
+
+    Attributes:
+        project_name: text contained in the project's name or code (case-insensitive).
+        district: the task's district, exactly.
+        due_within_days: due before now + this many days (overdue tasks included).
+    """
+
     state: str | None = None
     process_key: str | None = None
     case_id: int | None = None
     project_id: int | None = None
     assigned_to_me: bool = False
     overdue: bool = False
+    project_name: str | None = None
+    district: str | None = None
+    due_within_days: int | None = None
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for LIKE, with the user's own ``%``, ``_`` and ``\\`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def projects_named(text: str) -> Select[tuple[int]]:
+    """Ids of the projects whose name or code contains ``text``."""
+    pattern = like_pattern(text.strip())
+    return select(Project.id).where(or_(Project.name.ilike(pattern, escape="\\"),
+                                        Project.code.ilike(pattern, escape="\\")))
+
+
+def task_filter_clauses(actor: Actor, f: TaskFilter, now: datetime) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of ``f`` other than state and access (shared by the API and the inbox)."""
+    clauses: list[ColumnElement[bool]] = []
+    if f.process_key:
+        clauses.append(Task.process_key == f.process_key)
+    if f.case_id is not None:
+        clauses.append(Task.case_id == f.case_id)
+    if f.project_id is not None:
+        clauses.append(Task.project_id == f.project_id)
+    if f.assigned_to_me:
+        clauses.append(Task.assignee_id == actor.user_id)
+    if f.overdue:
+        clauses.append(Task.due_at < now)
+    if f.due_within_days is not None:
+        clauses.append(Task.due_at <= now + timedelta(days=max(f.due_within_days, 0)))
+    if f.district:
+        clauses.append(Task.district == f.district)
+    if f.project_name and f.project_name.strip():
+        # A semi-join on project: at most one row per task, whatever the project table holds.
+        clauses.append(Task.project_id.in_(projects_named(f.project_name)))
+    return clauses
 
 
 def task_query(actor: Actor, f: TaskFilter, now: datetime) -> Select[tuple[Task]]:
     """Open tasks the actor may work on by default; other states among the tasks it may read."""
     if f.state in (None, "open"):
-        stmt = select(Task).where(Task.state.in_(OPEN_TASK_STATES), access.workable_tasks(actor))
+        # A claimed task is exclusive: someone else's is no longer the caller's to work on.
+        unclaimed_or_mine = or_(Task.state == TaskState.OPEN, Task.assignee_id == actor.user_id)
+        stmt = select(Task).where(Task.state.in_(OPEN_TASK_STATES), unclaimed_or_mine,
+                                  access.workable_tasks(actor))
     else:
         stmt = select(Task).where(Task.state == f.state, access.visible_tasks(actor))
-    if f.process_key:
-        stmt = stmt.where(Task.process_key == f.process_key)
-    if f.case_id is not None:
-        stmt = stmt.where(Task.case_id == f.case_id)
-    if f.project_id is not None:
-        stmt = stmt.where(Task.project_id == f.project_id)
-    if f.assigned_to_me:
-        stmt = stmt.where(Task.assignee_id == actor.user_id)
     if f.overdue:
-        stmt = stmt.where(Task.due_at < now, Task.state.in_(OPEN_TASK_STATES))
+        stmt = stmt.where(Task.state.in_(OPEN_TASK_STATES))
+    stmt = stmt.where(*task_filter_clauses(actor, f, now))
     return stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.id)
 
 

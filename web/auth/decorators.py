@@ -35,11 +35,31 @@ def requested_path(req: Request) -> str:
     return req.full_path if req.query_string else req.path
 
 
+def htmx_page_path(req: Request) -> str | None:
+    """The page an htmx request was made from (its ``HX-Current-URL``), as a local path."""
+    current = req.headers.get("HX-Current-URL")
+    if not current:
+        return None
+    parts = urlsplit(current)
+    if parts.netloc and parts.netloc != req.host:
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return path if is_safe_next(path) else None
+
+
 def unauthorized() -> Response:
-    """401 for the API, a redirect to the login page (remembering where to return) otherwise."""
+    """401 for the API, a redirect to the login page (remembering where to return) otherwise.
+
+    An htmx request (a claim button, a filter) cannot follow a redirect into the page part it
+    replaces: it gets 401 with ``HX-Redirect``, so the whole page goes to the login form and
+    comes back to the page the user was on, not to the fragment's URL.
+    """
     if is_api_request(request):
         abort(401)
     flash(_("Please log in to see this page."), "info")
+    if request.headers.get("HX-Request") == "true":
+        login = url_for("auth.login", next=htmx_page_path(request) or url_for("main.home"))
+        return Response("", status=401, headers={"HX-Redirect": login})
     return redirect(url_for("auth.login", next=requested_path(request)))
 
 
