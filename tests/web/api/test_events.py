@@ -27,11 +27,11 @@ def lab(api: Api) -> str:
     return "lab_result"
 
 
-def signal(api: Api, body: dict[str, Any], who: str | None = "insp") -> Any:
+def signal(api: Api, body: dict[str, Any], who: str | None = "owner") -> Any:
     return api.post(who, "/signals", json=body)
 
 
-def message(api: Api, body: dict[str, Any], who: str | None = "insp") -> Any:
+def message(api: Api, body: dict[str, Any], who: str | None = "owner") -> Any:
     return api.post(who, "/messages", json=body)
 
 
@@ -54,7 +54,7 @@ def test_a_signal_scoped_to_a_case_reaches_only_its_instance(api: Api, alarms: s
     assert bpmn_ids(api, first["id"]) == []
     history = api.get("admin", f"/cases/{second['id']}/history").get_json()
     delivered = next(e for e in history if e["action"] == "signal.delivered")
-    assert delivered["actor"] == "insp" and delivered["data"]["name"] == "device_alarm"
+    assert delivered["actor"] == "owner" and delivered["data"]["name"] == "device_alarm"
     assert delivered["instance_id"] == second["instance_id"]
     assert not any(e["action"] == "signal.delivered" for e in api.get("admin", f"/cases/{first['id']}/history")
                    .get_json())
@@ -128,7 +128,7 @@ def test_a_message_reaches_the_correlated_instance(api: Api, lab: str) -> None:
     assert bpmn_ids(api, first["id"]) == []
     history = api.get("admin", f"/cases/{second['id']}/history").get_json()
     entry = next(e for e in history if e["action"] == "message.delivered")
-    assert entry["actor"] == "insp" and entry["data"]["correlation"] == {"project_code": "NB-002"}
+    assert entry["actor"] == "owner" and entry["data"]["correlation"] == {"project_code": "NB-002"}
 
 
 def test_a_mis_correlated_message_is_409_not_delivered(api: Api, lab: str) -> None:
@@ -184,11 +184,23 @@ def test_no_token_is_401(api: Api, alarms: str) -> None:
     assert bpmn_ids(api, waiting["id"]) == []
 
 
-@pytest.mark.parametrize("who", ["admin", "owner", "dadmin"])
-def test_other_sender_roles(api: Api, alarms: str, who: str) -> None:
-    waiting = api.started(alarms)
+@pytest.mark.parametrize("who", ["admin", "owner", "dadmin", "insp"])
+def test_other_sender_roles(api: Api, alarms: str, projects: dict[str, int], who: str) -> None:
+    waiting = api.started(alarms, project_id=projects["acme"])  # in 海曙区
     response = signal(api, {"name": "device_alarm", "case_id": waiting["id"]}, who=who)
     assert response.status_code == 200 and response.get_json() == {"delivered": [waiting["instance_id"]]}
+
+
+def test_events_never_reach_cases_the_sender_may_not_read(api: Api, alarms: str, lab: str,
+                                                          projects: dict[str, int]) -> None:
+    haishu = api.started(alarms, project_id=projects["acme"])
+    jiangbei_inspector_signal = signal(api, {"name": "device_alarm", "case_id": haishu["id"]}, who="insp_jb")
+    assert jiangbei_inspector_signal.status_code == 200
+    assert jiangbei_inspector_signal.get_json() == {"delivered": []}
+    assert bpmn_ids(api, haishu["id"]) == []
+    api.started(lab, data={"project_code": "NB-7"}, project_id=projects["acme"])
+    refused = message(api, {"name": "test_result", "correlation": {"project_code": "NB-7"}}, who="insp_jb")
+    assert refused.status_code == 409 and refused.get_json()["error"] == "not_delivered"
 
 
 def test_openapi_lists_the_event_paths_and_every_engine_contract_path(api: Api) -> None:
