@@ -6,60 +6,25 @@ registries before the application serves anything.
 """
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from engine import Actor, BpmnFile, Clock, ProcessEngine, ServiceRegistry
-from engine import builtins
+from engine import BpmnFile, Clock, ProcessEngine, ServiceRegistry, builtins
 from engine.jobs import JobRegistry
 from forms import FormRegistry
 
-HERE = Path(__file__).parent
+from .devices import FAMILY as DEVICES
+from .family import DemoContext, ProcessFamily, Registries
+from .project import FAMILY as PROJECT
+from .reference import FAMILY as REFERENCE
+from .supervision import FAMILY as SUPERVISION
 
+__all__ = ["FAMILIES", "DemoContext", "ProcessFamily", "Registries", "bpmn_files", "build_engine",
+           "build_registries"]
 
-@dataclass(frozen=True)
-class Registries:
-    services: ServiceRegistry
-    forms: FormRegistry
-    jobs: JobRegistry
-    config: Mapping[str, Any]
-
-
-@dataclass
-class DemoContext:
-    """What a family's demo seeding gets (``oversite demo``): deterministic and clock-driven.
-
-    ``users`` maps the demo user names (``admin``, ``inspector_haishu``, ``enterprise_a``…) to
-    their engine actors; ``random`` is seeded so every run builds the same data set.
-    """
-
-    session_factory: sessionmaker[Session]
-    engine: ProcessEngine
-    clock: Clock
-    config: Mapping[str, Any]
-    users: dict[str, Actor]
-    random: random.Random
-    # Creates a demo user with the demo password and returns its actor (set by `oversite demo`).
-    add_user: Callable[[str, str, list[tuple[str, str | None, str | None]]], Actor]
-
-
-@dataclass(frozen=True)
-class ProcessFamily:
-    """A process family: its models, what it registers, and (optionally) its demo data."""
-
-    name: str
-    bpmn_dir: Path
-    register: Callable[[Registries], None]
-    seed_demo: Callable[[DemoContext], None] | None = None
-
-
-# Later issues add their families here (supervision, project, tendering, credit, devices).
-FAMILIES: list[ProcessFamily] = []
+# Order matters: later families build on earlier ones (devices reuse supervision's forms;
+# demo data needs the reference projects). Tendering and credit join when they are built.
+FAMILIES: list[ProcessFamily] = [REFERENCE, SUPERVISION, PROJECT, DEVICES]
 
 
 def build_registries(config: Mapping[str, Any], families: list[ProcessFamily] | None = None) -> Registries:
@@ -76,7 +41,7 @@ def build_engine(config: Mapping[str, Any], clock: Clock, ports: Mapping[str, An
                  registries: Registries | None = None) -> ProcessEngine:
     registries = registries or build_registries(config)
     return ProcessEngine(clock=clock, services=registries.services, forms=registries.forms,
-                  task_budget=int(config.get("TASK_BUDGET", 500)), ports=ports)
+                         task_budget=int(config.get("TASK_BUDGET", 500)), ports=ports)
 
 
 def bpmn_files(families: list[ProcessFamily] | None = None) -> list[BpmnFile]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from adapters.readings import DeviceRef, Reading
 from storage import Device, Project, ProjectParty, SiteApplication
-from workflows.families import DemoContext
+from workflows.family import DemoContext
 
 from .ingest import DeviceReadingSink
 from .policy import DevicePolicy

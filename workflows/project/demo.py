@@ -28,7 +28,7 @@ from storage import (
     SelfRectification,
     StageAcceptance,
 )
-from workflows.families import DemoContext
+from workflows.family import DemoContext
 
 from . import demo_live
 from .duty_checks import DutyChecks, previous_week

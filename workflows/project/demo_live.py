@@ -25,7 +25,7 @@ from storage import (
     StageAcceptance,
     Task,
 )
-from workflows.families import DemoContext
+from workflows.family import DemoContext
 from workflows.reference.status import under_construction
 
 from .guards import enterprise_codes

@@ -6,7 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from workflows.families import ProcessFamily, Registries
+from workflows.family import ProcessFamily, Registries
 
 from . import acceptance, daily_log, initialization, self_inspection, suggestions
 from .demo import seed_demo

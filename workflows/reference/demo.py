@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 
 from storage import Enterprise, Project, ProjectParty, ProjectRecord
 from storage.people import Person, ProjectPerson
-from workflows.families import DemoContext
+from workflows.family import DemoContext
 
 from .credit_code import ALPHABET, make_credit_code
 from .districts import configured_districts, sync_districts

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workflows.families import ProcessFamily, Registries
+from workflows.family import ProcessFamily, Registries
 
 from .demo import seed_demo
 from .districts import configured_districts

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 
 from engine import Actor
 from storage import Case, Enterprise, Project
-from workflows.families import DemoContext
+from workflows.family import DemoContext
 
 from .demo_script import DAYS, Scenario, Script, Staff, Timeline
 from .policy import policy_from

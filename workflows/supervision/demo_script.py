@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from engine import Actor, Clock, FixedClock
 from storage import Project, Task
-from workflows.families import DemoContext
+from workflows.family import DemoContext
 
 from .policy import SupervisionPolicy
 

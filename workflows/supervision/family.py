@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workflows.families import ProcessFamily, Registries
+from workflows.family import ProcessFamily, Registries
 
 from . import acceptance_ops, case_ops, rectification_ops
 from .demo import seed_demo
