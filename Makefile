@@ -35,6 +35,8 @@ bench: install
 	$(BIN)/python -m tests.bench.engine_bench
 	$(BIN)/python -m tests.bench.reports_bench
 	$(BIN)/python -m tests.bench.inbox_bench
+	$(BIN)/python -m tests.bench.sink_bench
+	$(BIN)/python -m tests.bench.ingest_bench
 
 # Shipped diagrams: workflows/<family>/src/X.bpmn (written without diagram layout) →
 # workflows/<family>/X.bpmn with BPMN DI, lanes included (tools/bpmn-layout.mjs).

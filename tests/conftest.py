@@ -1,7 +1,12 @@
 """Shared fixtures: each service's fixtures live in its own module under tests/fixtures/."""
 pytest_plugins = [
     "tests.fixtures.database",
+    "tests.fixtures.devices",
     "tests.fixtures.engine",
+    "tests.fixtures.mqtt",
     "tests.fixtures.s3",
     "tests.fixtures.web",
+    "tests.fixtures.e2e",
+    "tests.fixtures.ui",
+    "tests.fixtures.project_duties",
 ]

@@ -39,6 +39,21 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
     "S3_BUCKET": "oversite",
     "S3_SECURE": False,
     "MQTT_URL": None,
+    # Device ingest (`oversite ingest`, docs/ingest.md). MQTT runs when MQTT_URL is set.
+    "MQTT_CLIENT_ID": None,  # fixed per ingest process; default oversite-ingest-<hostname>
+    "MQTT_SHARE_GROUP": "oversite-ingest",  # $share group splitting the load ("" = no sharing)
+    "MQTT_SESSION_EXPIRY_SECONDS": 7 * 24 * 3600,
+    "MQTT_RECEIVE_MAXIMUM": 2000,  # unacknowledged messages in flight, at least INGEST_BATCH_SIZE
+    "INGEST_BATCH_SIZE": 500,
+    "INGEST_BATCH_MS": 200,
+    "HJ212_HOST": "0.0.0.0",
+    "HJ212_PORT": 9212,  # 0 disables the HJ 212 listener
+    "HJ212_IDLE_SECONDS": 300.0,
+    # Modbus gateways polled besides the registry's Modbus devices (JSON, adapters/modbus/config.py).
+    "MODBUS_GATEWAYS": [],
+    "MODBUS_TIMEOUT_SECONDS": 3.0,
+    "MODBUS_POLL_SECONDS": 10,  # for devices without their own interval
+    "MODBUS_REFRESH_SECONDS": 300,  # how often the registry's device list is re-read
     "TASK_BUDGET": 500,
     "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
     # Room for the multipart envelope (boundaries, headers, the other form fields) so that a
@@ -75,8 +90,39 @@ POLICY_DEFAULTS: dict[str, Any] = {
     "COMPLETION_NOTICE_WORKING_DAYS": 7,
     "SUPERVISION_REPORT_DAYS": 5,
     "ACCEPTANCE_FILING_DAYS": 15,
+    # Days each supervision step may take before it is overdue. DOMAIN gives no figures for
+    # these: placeholders to set per city. reminder_grace: after an overdue rectification's
+    # reminder, the days left before it is escalated to the district admin.
+    "SUPERVISION_TASK_DAYS": {
+        "assignment": 3, "briefing": 14, "inspection": 30, "review": 3, "escalation": 3,
+        "reminder_grace": 3, "acceptance_notice": 60,
+    },
+    # Document numbers: 甬建监（海曙）整〔2026〕第0001号, one series per district, kind and year.
+    "SUPERVISION_DOC_PREFIX": "甬建监",
+    # The issuing body printed in the signature block of supervision documents.
+    "SUPERVISION_AUTHORITY": "宁波市住房和城乡建设局",
+    # Inbox (issue 4): open tasks due within this many days are highlighted as near due.
+    "INBOX_NEAR_DUE_DAYS": 2,
     # §1.2 project duties
     "SELF_INSPECTIONS_PER_WEEK": 1,
+    # Default deadline of a self-inspection's findings when the inspector gives none.
+    "SELF_RECTIFICATION_DEADLINE_DAYS": 7,
+    # The parties that file a daily log each working day.
+    "DAILY_LOG_PARTIES": ["contractor", "supervisor"],
+    # Working days are Monday to Friday minus HOLIDAYS plus EXTRA_WORKING_DAYS (调休上班);
+    # ISO dates or ISO intervals. Defaults: the State Council's notices for 2025 and 2026 (国务院
+    # 办公厅关于部分节假日安排的通知); add each new year's notice.
+    "HOLIDAYS": [
+        "2025-01-01", "2025-01-28/2025-02-04", "2025-04-04/2025-04-06", "2025-05-01/2025-05-05",
+        "2025-05-31/2025-06-02", "2025-10-01/2025-10-08",
+        "2026-01-01/2026-01-03", "2026-02-15/2026-02-23", "2026-04-04/2026-04-06",
+        "2026-05-01/2026-05-05", "2026-06-19/2026-06-21", "2026-09-25/2026-09-27",
+        "2026-10-01/2026-10-07",
+    ],
+    "EXTRA_WORKING_DAYS": [
+        "2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11",
+        "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10",
+    ],
     # §1.4 credit
     "GOOD_RECORD_PUBLIC_YEARS": 3,
     "BAD_RECORD_MIN_PUBLIC_MONTHS": 6,
@@ -111,6 +157,56 @@ POLICY_DEFAULTS: dict[str, Any] = {
     "CRANE_PREWARNING_PERCENT": 90,
     "CRANE_CUTOFF_PERCENT": 100,
     "CRANE_WIND_STOP_MS": "13.8",
+    # Devices and alarms. DOMAIN gives no figures for these: placeholders to set per city.
+    "DEVICE_OFFLINE_MINUTES": 30,          # not heard from for longer → offline (alarm)
+    "DEVICE_OFFLINE_CHECK_SECONDS": 60,    # how often the worker looks for offline devices
+    "ALARM_CLEAR_AFTER_MINUTES": 30,       # readings normal this long after the last breach → cleared
+    "READING_MAX_FUTURE_MINUTES": 5,       # device clocks run ahead; further ahead is refused
+    "READING_MAX_AGE_DAYS": 30,            # older readings (a stale buffer replayed) are refused
+    # Quantities the platform stores: canonical unit and the physically possible range; a
+    # reading outside its range, in another unit or of an unknown quantity is refused.
+    "READING_QUANTITIES": {
+        "noise_leq": {"unit": "dB(A)", "min": 0, "max": 150},
+        "noise_lmax": {"unit": "dB(A)", "min": 0, "max": 160},
+        "pm10": {"unit": "µg/m³", "min": 0, "max": 20000},
+        "pm25": {"unit": "µg/m³", "min": 0, "max": 20000},
+        "tsp": {"unit": "µg/m³", "min": 0, "max": 50000},
+        "wind_speed": {"unit": "m/s", "min": 0, "max": 100},
+        "wind_direction": {"unit": "°", "min": 0, "max": 360},
+        "temperature": {"unit": "°C", "min": -60, "max": 80},
+        "humidity": {"unit": "%", "min": 0, "max": 100},
+        "pressure": {"unit": "kPa", "min": 30, "max": 120},
+        "crane_load_pct": {"unit": "%", "min": 0, "max": 300},
+        "crane_moment_pct": {"unit": "%", "min": 0, "max": 300},
+        "crane_load": {"unit": "t", "min": 0, "max": 1000},
+        "crane_height": {"unit": "m", "min": -50, "max": 500},
+        "crane_radius": {"unit": "m", "min": 0, "max": 200},
+        "crane_slew": {"unit": "°", "min": -720, "max": 720},
+        "power_kwh": {"unit": "kWh", "min": 0, "max": 1e12},
+        "power_kw": {"unit": "kW", "min": -1e6, "max": 1e6},
+        "water_m3": {"unit": "m³", "min": 0, "max": 1e12},
+        "attendance_in": {"unit": "count", "min": 0, "max": 1e6},
+        "attendance_out": {"unit": "count", "min": 0, "max": 1e6},
+        "heartbeat": {"unit": "", "min": 0, "max": 1},
+    },
+    "DEVICE_ALARM_PROCESS_KEY": "device_alarm",  # started when no case caught the device_alarm signal
+    "DEVICE_ALARM_RECTIFY_HOURS": 24,      # the contractor's deadline; overdue → escalated
+    "DEVICE_ALARM_VERIFY_HOURS": 72,       # the inspector's verification
+    # Seed 004 §3(3): the star level a newly started project (by construction start) must reach,
+    # by phase. A tier applies when floor area OR contract value reaches its minimum;
+    # "districts" null means citywide (2020: the central urban districts only). 2022 does not
+    # restate the one-star tier: the 2021 one is kept. three_star_min_percent is the share of
+    # the phase's new projects each district should bring to three stars.
+    "SMART_SITE_PHASES": [
+        {"name": "2020", "from": "2020-01-01", "until": "2020-12-31", "districts": ["海曙区", "江北区", "鄞州区"],
+         "tiers": [{"stars": 1, "min_floor_area_m2": 5000, "min_contract_value_cny": "50000000"}]},
+        {"name": "2021", "from": "2021-01-01", "until": "2021-12-31", "districts": None,
+         "tiers": [{"stars": 1, "min_floor_area_m2": 5000, "min_contract_value_cny": "20000000"},
+                   {"stars": 2, "min_floor_area_m2": 100000, "min_contract_value_cny": "200000000"}]},
+        {"name": "2022", "from": "2022-01-01", "until": None, "districts": None, "three_star_min_percent": 5,
+         "tiers": [{"stars": 1, "min_floor_area_m2": 5000, "min_contract_value_cny": "20000000"},
+                   {"stars": 2, "min_floor_area_m2": 50000, "min_contract_value_cny": "100000000"}]},
+    ],
 }
 
 DEFAULTS: dict[str, Any] = {**PLATFORM_DEFAULTS, **POLICY_DEFAULTS}
@@ -119,7 +215,7 @@ DEFAULTS: dict[str, Any] = {**PLATFORM_DEFAULTS, **POLICY_DEFAULTS}
 # (``OVERSITE_SECRET_KEY=123`` must not become the integer 123).
 STRING_KEYS = frozenset({
     "SECRET_KEY", "DATABASE_URL", "DATA_DIR", "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY",
-    "S3_BUCKET", "MQTT_URL", "ADMIN_PASSWORD", "DEMO_PASSWORD", "LOGIN_RATE_LIMIT", "TIMEZONE", "DEFAULT_LOCALE",
+    "S3_BUCKET", "MQTT_URL", "MQTT_CLIENT_ID", "MQTT_SHARE_GROUP", "HJ212_HOST", "ADMIN_PASSWORD", "DEVICE_ALARM_PROCESS_KEY", "SUPERVISION_DOC_PREFIX", "SUPERVISION_AUTHORITY", "DEMO_PASSWORD", "LOGIN_RATE_LIMIT", "TIMEZONE", "DEFAULT_LOCALE",
     "CREDIT_BONUS_MIN_GROWTH_CNY", "BID_BOND_SME_THRESHOLD_CNY", "CRANE_WIND_STOP_MS",
 })
 # Money and measurements are kept as strings in the defaults (JSON-safe) and read as Decimal.

@@ -18,6 +18,10 @@ ALLOWED_FILES = frozenset({
     "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
     "bpmn-js/dist/bpmn-modeler.production.min.js",
     "echarts/dist/echarts.min.js",
+    # Process model diffs: bpmn-js-differ's ES module and the one module it imports by name
+    # (resolved through the import map of the diff page, web/modeler/importmap.py).
+    "bpmn-js-differ/dist/index.esm.js",
+    "min-dash/dist/index.js",
 })
 # Whole directories (stylesheets and the icon font they reference).
 ALLOWED_DIRS = ("bpmn-js/dist/assets/",)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from . import audit, database, demo, deploy, initialize, serve, users, worker
+from . import audit, database, demo, deploy, imports, ingest, initialize, reports, serve, simulate, users, worker
 from .context import CliState
 
 
@@ -18,5 +18,5 @@ def main(ctx: click.Context) -> None:
 
 
 for _command in (database.db, initialize.init, serve.serve, users.user, audit.audit, deploy.deploy, demo.demo,
-                 worker.worker):
+                 worker.worker, imports.import_, reports.report, ingest.ingest, simulate.simulate):
     main.add_command(_command)

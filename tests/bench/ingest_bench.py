@@ -1,0 +1,280 @@
+"""Ingest benchmark (issue 5): prints figures measured in one run against one broker; asserts nothing.
+
+(a) a bare paho-mqtt subscriber that only counts, (b) Oversite's MQTT ingest (parse, normalize,
+rules, alarms, batched persistence to PostgreSQL through the device family's sink), both
+draining the same number of QoS 1 messages queued for them on the same Mosquitto (started
+from deploy/mosquitto/oversite.conf), with a loss check; then (c) alarm-to-case latency while
+a separate publisher process sends readings at a target rate with a crane overload now and
+then (each opens an alarm whose device-alarm case starts in the same transaction).
+
+Run with ``make bench`` or ``python -m tests.bench.ingest_bench`` (PostgreSQL from
+OVERSITE_TEST_DATABASE_URL, a private database; Debian's mosquitto). Sizes:
+BENCH_MESSAGES (default 40000), BENCH_RATE readings/s (10000), BENCH_SECONDS (10).
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import statistics
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from sqlalchemy import func, select
+
+from adapters.batching import SerializedSink
+from adapters.mqtt import MqttIngest, MqttSettings
+from adapters.stats import IngestStats
+from engine import SystemClock
+from storage import Alarm, Device
+from storage.readings import Reading as StoredReading
+from tests.fixtures.database import private_pg_database
+from tests.fixtures.devices import ADMIN, devices_config, make_projects
+from tests.fixtures.mqtt import Broker, find_mosquitto
+from workflows import bpmn_files, build_engine, build_registries
+from workflows.devices import FAMILY as DEVICES
+from workflows.devices.ingest import DeviceReadingSink
+from workflows.devices.policy import DevicePolicy
+
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "40000"))
+RATE = int(os.environ.get("BENCH_RATE", "10000"))          # readings per second in (c)
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+BATCH = int(os.environ.get("BENCH_BATCH", "500"))     # ingest batch size (messages)
+DEVICES_PER_PROJECT = 50
+
+
+def payload(n: int, base: datetime) -> bytes:
+    # Two readings per message, distinct times per device so none is a duplicate.
+    ts = (base - timedelta(milliseconds=10 * (n // 100))).isoformat()
+    return json.dumps({"ts": ts, "values": {"pm10": 40 + n % 50, "noise": 50.0}}).encode()
+
+
+def topic(n: int) -> str:
+    return f"oversite/P{1 + n % 2}/D{n % 100:03d}/readings"
+
+
+def publish(broker: Broker, count: int, base: datetime) -> float:
+    """Publish ``count`` QoS 1 messages; return the messages per second the broker accepted."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-pub", protocol=mqtt.MQTTv5)
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(0)
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    started = time.perf_counter()
+    infos = [client.publish(topic(n), payload(n, base), qos=1) for n in range(count)]
+    for info in infos:
+        info.wait_for_publish(120)
+    elapsed = time.perf_counter() - started
+    client.disconnect()
+    client.loop_stop()
+    return count / elapsed
+
+
+def persistent_session(broker: Broker, client_id: str, group: str) -> None:
+    """Create ``client_id``'s session and shared subscription so the broker queues for it."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 3600
+    subscribed = threading.Event()
+    client.on_subscribe = lambda *a: subscribed.set()
+    client.connect(broker.host, broker.port, clean_start=True, properties=props)
+    client.loop_start()
+    client.subscribe(f"$share/{group}/oversite/+/+/readings", qos=1)
+    subscribed.wait(10)
+    client.disconnect()
+    client.loop_stop()
+
+
+def bare_subscriber(broker: Broker, count: int) -> float:
+    """(a): drain ``count`` queued messages, counting only; messages per second."""
+    persistent_session(broker, "bench-bare", "bench-a")
+    publish(broker, count, datetime.now(timezone.utc))
+    done, received = threading.Event(), [0]
+
+    def on_message(client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+        received[0] += 1
+        if received[0] == count:
+            done.set()
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-bare", protocol=mqtt.MQTTv5)
+    client.on_message = on_message
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 3600
+    started = time.perf_counter()
+    client.connect(broker.host, broker.port, clean_start=False, properties=props)
+    client.loop_start()
+    done.wait(300)
+    elapsed = time.perf_counter() - started
+    client.unsubscribe("$share/bench-a/oversite/+/+/readings")  # out of the way of (b) and (c)
+    time.sleep(0.2)
+    client.disconnect()
+    client.loop_stop()
+    return received[0] / elapsed
+
+
+class CountingSink:
+    """The real sink, counting the readings it committed (to know when (b) is done)."""
+
+    def __init__(self, real: DeviceReadingSink) -> None:
+        self.real, self.stored, self.lock, self.seconds = real, 0, threading.Lock(), 0.0
+
+    def write_batch(self, readings):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        result = self.real.write_batch(readings)
+        with self.lock:
+            self.stored += result.stored + result.duplicates
+            self.seconds += time.perf_counter() - started
+        return result
+
+
+def oversite_ingest(broker: Broker, sink: CountingSink, count: int) -> tuple[float, IngestStats]:
+    """(b): drain ``count`` queued messages through parse → sink (PostgreSQL); messages per second."""
+    settings = MqttSettings(host=broker.host, port=broker.port, client_id="bench-ingest", group="bench",
+                            batch_size=BATCH, receive_maximum=max(2000, 2 * BATCH))
+    persistent_session(broker, "bench-ingest", "bench")
+    publish(broker, count, datetime.now(timezone.utc))
+    stats = IngestStats()
+    ingest = MqttIngest(settings, SerializedSink(sink, stats), stats)
+    stop = threading.Event()
+    started = time.perf_counter()
+    thread = threading.Thread(target=ingest.run, args=(stop,), daemon=True)
+    thread.start()
+    while sink.stored < 2 * count and time.perf_counter() - started < 600:
+        time.sleep(0.01)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    thread.join(30)
+    return count / elapsed, stats
+
+
+def paced_publisher(host: str, port: int, rate: float, seconds: float, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """(c)'s load, in its own process: ``rate`` messages/s; a crane overload every 0.2 s."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-paced", protocol=mqtt.MQTTv5)
+    client.max_inflight_messages_set(1000)
+    client.connect(host, port)
+    client.loop_start()
+    breaches: dict[str, float] = {}
+    infos = []
+    started = time.monotonic()
+    sent, next_breach = 0, 0.0
+    base = datetime.now(timezone.utc) + timedelta(minutes=1)
+    while (elapsed := time.monotonic() - started) < seconds:
+        due = int(elapsed * rate) - sent
+        for _ in range(due):
+            infos.append(client.publish(topic(sent), payload(sent, base), qos=1))
+            sent += 1
+        if elapsed >= next_breach and len(breaches) < 200:
+            code = f"CR{len(breaches):03d}"
+            now = datetime.now(timezone.utc)
+            body = json.dumps({"ts": now.isoformat(), "values": {"crane_load_pct": 105.0}}).encode()
+            infos.append(client.publish(f"oversite/P1/{code}/readings", body, qos=1))
+            breaches[code] = now.timestamp()
+            next_breach += 0.2
+        time.sleep(0.002)
+    elapsed = time.monotonic() - started
+    for info in infos:  # paho drops what it still holds on disconnect
+        info.wait_for_publish(60)
+    client.disconnect()
+    client.loop_stop()
+    out.put((sent, elapsed, breaches))
+
+
+def alarm_latency(broker: Broker, sink: CountingSink, sessions, readings_per_second: int) -> None:  # type: ignore[no-untyped-def]
+    settings = MqttSettings(host=broker.host, port=broker.port, client_id="bench-live", group="bench-live")
+    stats = IngestStats()
+    ingest = MqttIngest(settings, SerializedSink(sink, stats), stats)
+    stop = threading.Event()
+    thread = threading.Thread(target=ingest.run, args=(stop,), daemon=True)
+    thread.start()
+    ingest.subscribed.wait(10)
+    before = sink.stored
+    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    proc = multiprocessing.get_context("fork").Process(
+        target=paced_publisher, args=(broker.host, broker.port, readings_per_second / 2, SECONDS, queue))
+    started = time.perf_counter()
+    proc.start()
+    sent, pub_seconds, breaches = queue.get(timeout=SECONDS + 120)
+    proc.join()
+    expected = before + 2 * sent + len(breaches)
+    while sink.stored < expected and time.perf_counter() - started < SECONDS + 60:
+        time.sleep(0.05)
+    drained = time.perf_counter() - started
+    stop.set()
+    thread.join(30)
+    with sessions() as s:
+        rows = s.execute(select(Device.code, Alarm.dispatched_at, Alarm.case_id)
+                         .join(Device, Device.id == Alarm.device_id).where(Alarm.rule == "crane_load")).all()
+    latencies = sorted((dispatched.timestamp() - breaches[code]) * 1000 for code, dispatched, case_id in rows
+                       if code in breaches and dispatched is not None and case_id is not None)
+    print(f"(c) offered {2 * sent / pub_seconds:,.0f} readings/s for {pub_seconds:.1f} s; ingest kept up at "
+          f"{2 * sent / drained:,.0f} readings/s ({drained:.1f} s to drain)")
+    if sink.stored < expected:
+        print(f"    NOT DRAINED: {expected - sink.stored:,} readings missing; ingest counters: {stats.snapshot()}")
+    if latencies:
+        p50 = statistics.median(latencies)
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        print(f"    alarm-to-case: {len(latencies)}/{len(breaches)} breaches became cases; "
+              f"p50 {p50:,.0f} ms, p99 {p99:,.0f} ms, max {latencies[-1]:,.0f} ms "
+              "(publish → case started in the readings' transaction)")
+    else:
+        print(f"    alarm-to-case: no case was started for {len(breaches)} breaches")
+
+
+def setup_database(engine):  # type: ignore[no-untyped-def]
+    import storage
+
+    config = devices_config()
+    registries = build_registries(config)
+    clock = SystemClock()
+    bpmn_engine = build_engine(config, clock, {}, registries)
+    sessions = storage.make_session_factory(engine)
+    with sessions.begin() as s:
+        bpmn_engine.deploy(s, bpmn_files([DEVICES]), ADMIN)
+    projects = make_projects(sessions)
+    with sessions.begin() as s:
+        for n in range(100):
+            s.add(Device(project_id=projects["p1" if n % 2 == 0 else "p2"], code=f"D{n:03d}",
+                         device_type="dust_noise_monitor", protocol="mqtt"))
+        for n in range(200):
+            s.add(Device(project_id=projects["p1"], code=f"CR{n:03d}", device_type="crane_monitor", protocol="mqtt"))
+    sink = DeviceReadingSink(sessions, bpmn_engine, DevicePolicy.from_config(config), clock)
+    return sessions, CountingSink(sink)
+
+
+def main() -> None:
+    binary = find_mosquitto()
+    if binary is None:
+        raise SystemExit("mosquitto is not installed (apt-get install -y mosquitto)")
+    with tempfile.TemporaryDirectory() as tmp:
+        broker = Broker(binary, Path(tmp))
+        broker.start()
+        pg = private_pg_database()
+        engine = next(pg)
+        try:
+            sessions, sink = setup_database(engine)
+            print(f"ingest benchmark: {MESSAGES:,} QoS 1 messages (2 readings each), Mosquitto "
+                  f"from deploy/mosquitto/oversite.conf, PostgreSQL, {os.cpu_count()} cores")
+            bare = bare_subscriber(broker, MESSAGES)
+            print(f"(a) bare paho subscriber (count only):        {bare:10,.0f} msg/s")
+            ours, stats = oversite_ingest(broker, sink, MESSAGES)
+            sink_share = sink.seconds * ours / MESSAGES
+            with sessions() as s:
+                rows = s.scalar(select(func.count()).select_from(StoredReading)) or 0
+            lost = 2 * MESSAGES - rows
+            print(f"(b) Oversite ingest (parse, rules, PostgreSQL): {ours:10,.0f} msg/s = {ours / bare:.0%} of (a); "
+                  f"{rows:,} readings stored, {lost} lost, refused: {stats.refused_count()}; "
+                  f"the sink's transactions took {sink_share:.0%} of the time")
+            alarm_latency(broker, sink, sessions, RATE)
+        finally:
+            broker.kill()
+            next(pg, None)
+
+
+if __name__ == "__main__":
+    main()
