@@ -1,4 +1,4 @@
-"""docs/imports.md documents every column of every import kind (the README section)."""
+"""The README documents every column of every import kind."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 from storage import RECORD_KINDS
 from workflows.reference.imports import LAYOUTS
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "imports.md"
+DOC = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_every_kind_and_column_is_documented() -> None:

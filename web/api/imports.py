@@ -30,7 +30,7 @@ bp = Blueprint("api_imports", __name__, url_prefix=API_PREFIX + "/import")
 @bp.post("/<kind>")
 @operation("Import a file of projects, enterprises or records (admin)", tags=["imports"], form=ImportUploadSchema,
            responses={200: ImportResultSchema},
-           description="kind is projects, enterprises or records (layouts in docs/imports.md). A bad file "
+           description="kind is projects, enterprises or records (layouts in the README). A bad file "
                        "gives 400 with error invalid_import and details [{line, column, message}]; "
                        "nothing is stored. Importing the same file again changes nothing.")
 @roles_required("admin")

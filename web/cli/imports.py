@@ -58,7 +58,7 @@ class _Bars:
 def import_(services: Services, kind: str, file: Path, dry_run: bool) -> None:
     """Import FILE (CSV in UTF-8 or GBK, or XLSX) as KIND: projects, enterprises or records.
 
-    Column layouts: docs/imports.md. Importing the same file again changes nothing.
+    Column layouts: see the README, "Importing existing data". Importing the same file again changes nothing.
     """
     data = file.read_bytes()
     now = services.clock.now()
