@@ -112,3 +112,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _configure_logging(app: Flask) -> None:
     if not logging.getLogger().handlers and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # SpiffWorkflow logs every task state change at INFO: far too much for an operator's log.
+    logging.getLogger("spiff").setLevel(logging.WARNING)

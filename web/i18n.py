@@ -1,7 +1,7 @@
 """Languages and times: zh_CN by default, English on request; dates shown in Asia/Shanghai.
 
-The language comes from ``?lang=`` (remembered in the session), then the browser's
-Accept-Language, then ``DEFAULT_LOCALE``. Times are stored in UTC and converted only here.
+The language comes from ``?lang=`` (remembered in the session), else ``DEFAULT_LOCALE``; the
+browser's Accept-Language is deliberately not consulted. Times are stored in UTC and converted only here.
 """
 from __future__ import annotations
 
@@ -76,8 +76,9 @@ def select_locale() -> str:
     stored = session.get(LANG_SESSION_KEY)
     if stored in locales:
         return str(stored)
-    best = request.accept_languages.best_match(locales)
-    return best or current_app.config["DEFAULT_LOCALE"]
+    # Chinese unless the user chose otherwise: a browser set to English on a bureau PC is no
+    # reason to switch an official system's language behind the user's back.
+    return str(current_app.config["DEFAULT_LOCALE"])
 
 
 def local_dt(value: datetime | None, fmt: str = LOCAL_DT_FORMAT) -> str:

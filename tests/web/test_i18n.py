@@ -31,12 +31,12 @@ def test_unknown_language_is_ignored(client) -> None:
     assert 'lang="zh-CN"' in client.get("/auth/login?lang=xx").get_data(as_text=True)
 
 
-def test_accept_language_is_used_without_a_choice(app: Flask) -> None:
+def test_chinese_is_the_default_whatever_the_browser_asks(app: Flask) -> None:
     client = app.test_client()
     page = client.get("/auth/login", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
-    assert 'lang="en"' in page
-    page = client.get("/auth/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
     assert 'lang="zh-CN"' in page
+    page = client.get("/auth/login?lang=en", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert 'lang="en"' in page
 
 
 def test_api_calls_do_not_store_the_language(client) -> None:
