@@ -10,11 +10,9 @@ Run with ``make bench`` (PostgreSQL from OVERSITE_TEST_DATABASE_URL, a private d
 from __future__ import annotations
 
 import os
-import secrets
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import datetime, timezone
 
 from sqlalchemy import insert, select, text
@@ -23,6 +21,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
 import storage
+from tests.bench.common import private_database
 from engine import Actor, BpmnFile, FixedClock, ProcessEngine, Scope, ServiceRegistry, builtins
 from engine.scripting import RestrictedEnvironment, RestrictedScriptEngine
 from engine.serialization import dump_state, load_state
@@ -173,26 +172,12 @@ def bench_signal(eng: ProcessEngine, sessions, waiting: int) -> tuple[float, flo
     return statistics.median(lookups), statistics.median(deliveries)
 
 
-def _database(admin_url: str) -> tuple[str, Callable[[], None]]:
-    admin = storage.make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = "oversite_bench_" + secrets.token_hex(3)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return admin_url.rsplit("/", 1)[0] + "/" + name, drop
-
-
 def main() -> int:
     admin_url = os.environ.get("OVERSITE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     cases = int(os.environ.get("BENCH_CASES", "60"))
     rounds = int(os.environ.get("BENCH_ROUNDS", "200"))
     waiting = int(os.environ.get("BENCH_WAITING", "100000"))
-    url, drop = _database(admin_url)
+    url, drop = private_database(admin_url)
     try:
         db = storage.make_engine(url)
         upgrade(db)

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Engine, text
 
 import storage
+from tests.bench.common import private_database
 from storage.migrate import stamp
 from storage.users import create_user
 from web import create_app
@@ -39,20 +39,6 @@ PROJECTS = 20_000
 ENTERPRISES = 2_000
 COMPLETED_TASKS = 300_000
 TARGET_DISTRICT = "海曙区"
-
-
-def _database(admin_url: str) -> tuple[str, Callable[[], None]]:
-    admin = storage.make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = "oversite_bench_" + secrets.token_hex(3)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return admin_url.rsplit("/", 1)[0] + "/" + name, drop
 
 
 def _copy(db: Engine, table: str, columns: list[str], rows: Iterator[tuple[Any, ...]]) -> int:
@@ -186,7 +172,7 @@ def main() -> int:
     tasks = int(os.environ.get("BENCH_TASKS", "1000000"))
     cases = int(os.environ.get("BENCH_CASES", "200000"))
     requests = int(os.environ.get("BENCH_REQUESTS", "200"))
-    url, drop = _database(admin_url)
+    url, drop = private_database(admin_url)
     try:
         db = storage.make_engine(url)
         storage.Base.metadata.create_all(db)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
 import statistics
 import sys
 import time
@@ -24,6 +23,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 import storage
+from tests.bench.common import private_database
 from web.config import NINGBO_DISTRICTS
 from workflows.reports import as_csv, build_report
 
@@ -31,20 +31,6 @@ AS_OF = date(2022, 10, 16)
 KINDS = ("assignment", "briefing", "supervision_record", "initialization", "daily_log", "self_inspection",
          "acceptance")
 KIND_WEIGHTS = (1, 1, 4, 1, 6, 3, 1)
-
-
-def _database(admin_url: str) -> tuple[str, Callable[[], None]]:
-    admin = storage.make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = "oversite_bench_" + secrets.token_hex(3)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return admin_url.rsplit("/", 1)[0] + "/" + name, drop
 
 
 def seed(db: Engine, projects: int, records: int, rnd: random.Random) -> None:
@@ -118,7 +104,7 @@ def main() -> int:
     projects = int(os.environ.get("BENCH_PROJECTS", "30000"))
     records = int(os.environ.get("BENCH_RECORDS", "300000"))
     runs = int(os.environ.get("BENCH_RUNS", "9"))
-    url, drop = _database(admin_url)
+    url, drop = private_database(admin_url)
     try:
         db = storage.make_engine(url)
         # The schema straight from the models: the benchmark measures queries, not migrations.

@@ -13,6 +13,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from engine import FieldErrors
+from forms.fields import Text, meta
 from workflows.reference.credit_code import InvalidCreditCode, validate_credit_code
 
 from . import vocab
@@ -21,47 +22,30 @@ MAX_DOCUMENTS = 50
 MAX_TEXT = 2000
 
 
-class Text(fields.String):
-    """Text with surrounding blanks removed; ``required`` text must not be blank."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        if self.required and not text:
-            raise ValidationError("Must not be blank.")
-        return text
-
-
-def _meta(label: str, label_en: str, choices: Mapping[str, str] | None = None, **extra: Any) -> dict[str, Any]:
-    meta: dict[str, Any] = {"label": label, "label_en": label_en, **extra}
-    if choices is not None:
-        meta["x-choices"] = dict(choices)  # code → Chinese label, for rendering a select
-    return meta
-
-
 def one_of(choices: Mapping[str, str]) -> validate.OneOf:
     """The codes of ``choices``, with their Chinese labels for rendering."""
     return validate.OneOf(list(choices), labels=list(choices.values()))
 
 
 def choice(choices: Mapping[str, str], label: str, label_en: str, **kwargs: Any) -> fields.String:
-    return fields.String(validate=one_of(choices), metadata=_meta(label, label_en, choices), **kwargs)
+    return fields.String(validate=one_of(choices), metadata=meta(label, label_en, choices), **kwargs)
 
 
 def text(label: str, label_en: str, *, max_length: int = MAX_TEXT, required: bool = True,
          widget: str | None = None) -> Text:
     extra = {"widget": widget} if widget else {}
     if required:
-        return Text(required=True, validate=validate.Length(max=max_length), metadata=_meta(label, label_en, **extra))
-    return Text(load_default="", validate=validate.Length(max=max_length), metadata=_meta(label, label_en, **extra))
+        return Text(required=True, validate=validate.Length(max=max_length), metadata=meta(label, label_en, **extra))
+    return Text(load_default="", validate=validate.Length(max=max_length), metadata=meta(label, label_en, **extra))
 
 
 def document_ids(label: str, label_en: str, *, required: bool = False) -> fields.List:
     item = fields.Integer(strict=True, validate=validate.Range(min=1))
-    meta = _meta(label, label_en, widget="file",
-                 help="先上传文件（POST /api/v1/documents，带本案件编号），再填写返回的文件编号")
+    metadata = meta(label, label_en, widget="file",
+                    help="先上传文件（POST /api/v1/documents，带本案件编号），再填写返回的文件编号")
     if required:
-        return fields.List(item, required=True, validate=validate.Length(min=1, max=MAX_DOCUMENTS), metadata=meta)
-    return fields.List(item, load_default=list, validate=validate.Length(max=MAX_DOCUMENTS), metadata=meta)
+        return fields.List(item, required=True, validate=validate.Length(min=1, max=MAX_DOCUMENTS), metadata=metadata)
+    return fields.List(item, load_default=list, validate=validate.Length(max=MAX_DOCUMENTS), metadata=metadata)
 
 
 class CreditCode(fields.String):
@@ -85,17 +69,17 @@ class InitializationForm(DutyForm):
 
     address = text("项目地址", "Address", max_length=300)
     floor_area_m2 = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, min_inclusive=False),
-                                   metadata=_meta("建筑面积（平方米）", "Floor area (m²)"))
+                                   metadata=meta("建筑面积（平方米）", "Floor area (m²)"))
     contract_value_cny = fields.Decimal(required=True, places=2, validate=validate.Range(min=0),
-                                        metadata=_meta("合同价（元）", "Contract value (CNY)"))
-    construction_start = fields.Date(required=True, metadata=_meta("开工日期", "Construction start"))
+                                        metadata=meta("合同价（元）", "Contract value (CNY)"))
+    construction_start = fields.Date(required=True, metadata=meta("开工日期", "Construction start"))
     construction_end = fields.Date(load_default=None, allow_none=True,
-                                   metadata=_meta("计划竣工日期", "Planned completion"))
-    builder_code = CreditCode(required=True, metadata=_meta("建设单位统一社会信用代码", "Builder's credit code"))
+                                   metadata=meta("计划竣工日期", "Planned completion"))
+    builder_code = CreditCode(required=True, metadata=meta("建设单位统一社会信用代码", "Builder's credit code"))
     builder_name = text("建设单位名称", "Builder", max_length=200)
-    contractor_code = CreditCode(required=True, metadata=_meta("施工单位统一社会信用代码", "Contractor's credit code"))
+    contractor_code = CreditCode(required=True, metadata=meta("施工单位统一社会信用代码", "Contractor's credit code"))
     contractor_name = text("施工单位名称", "Contractor", max_length=200)
-    supervisor_code = CreditCode(required=True, metadata=_meta("监理单位统一社会信用代码",
+    supervisor_code = CreditCode(required=True, metadata=meta("监理单位统一社会信用代码",
                                                                "Supervising engineer's credit code"))
     supervisor_name = text("监理单位名称", "Supervising engineer", max_length=200)
     project_manager = text("项目经理", "Project manager", max_length=100)
@@ -136,11 +120,11 @@ class InitializationReviewForm(DutyForm):
 class DailyLogForm(DutyForm):
     """工作日志 of the contractor or the supervising engineer, one per working day."""
 
-    log_date = fields.Date(required=True, metadata=_meta("日志日期", "Log date"))
+    log_date = fields.Date(required=True, metadata=meta("日志日期", "Log date"))
     party = choice(vocab.LOG_PARTY_LABELS, "填报单位", "Filed by", required=True)
     weather = choice(vocab.WEATHER_LABELS, "天气", "Weather", required=True)
     workers_on_site = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100_000),
-                                     metadata=_meta("现场作业人数", "Workers on site"))
+                                     metadata=meta("现场作业人数", "Workers on site"))
     work_content = text("当日施工（监理）内容", "Work done", widget="textarea")
     quality_safety = text("质量安全情况", "Quality and safety", required=False, widget="textarea")
     issues = text("存在问题及处理", "Problems and measures", required=False, widget="textarea")
@@ -151,18 +135,18 @@ class DailyLogForm(DutyForm):
 class SelfInspectionForm(DutyForm):
     """日常检查: the enterprise inspects its own site, at least once a week."""
 
-    inspected_on = fields.Date(required=True, metadata=_meta("检查日期", "Inspected on"))
+    inspected_on = fields.Date(required=True, metadata=meta("检查日期", "Inspected on"))
     party = choice(vocab.LOG_PARTY_LABELS, "检查单位", "Inspected by", required=True)
     inspector = text("检查人", "Inspector", max_length=100)
     items = fields.List(fields.String(validate=one_of(vocab.INSPECTION_ITEM_LABELS)), required=True,
                         validate=validate.Length(min=1),
-                        metadata=_meta("检查内容", "Items checked", vocab.INSPECTION_ITEM_LABELS))
+                        metadata=meta("检查内容", "Items checked", vocab.INSPECTION_ITEM_LABELS))
     findings = fields.List(Text(required=True, validate=validate.Length(max=500)), load_default=list,
                            validate=validate.Length(max=50),
-                           metadata=_meta("发现问题（每条一项）", "Findings (one per line)"))
+                           metadata=meta("发现问题（每条一项）", "Findings (one per line)"))
     hazard_level = choice(vocab.HAZARD_LEVEL_LABELS, "隐患等级", "Hazard level", load_default="general")
     rectify_by = fields.Date(load_default=None, allow_none=True,
-                             metadata=_meta("整改期限", "Rectify by",
+                             metadata=meta("整改期限", "Rectify by",
                                             help="有问题时填写；不填则按默认整改期限"))
     document_ids = document_ids("检查照片", "Photos")
 
@@ -179,7 +163,7 @@ class SelfRectificationForm(DutyForm):
     """The rectification reply: measures taken and evidence."""
 
     measures = text("整改措施及结果", "Measures taken", widget="textarea")
-    rectified_on = fields.Date(required=True, metadata=_meta("整改完成日期", "Rectified on"))
+    rectified_on = fields.Date(required=True, metadata=meta("整改完成日期", "Rectified on"))
     evidence_document_ids = document_ids("整改证据（照片、资料）", "Evidence", required=True)
 
 
@@ -190,7 +174,7 @@ class SelfRectificationReviewForm(DutyForm):
     verifier = text("复查人", "Verified by", max_length=100)
     comment = text("复查意见", "Comment", required=False, widget="textarea")
     next_rectify_by = fields.Date(load_default=None, allow_none=True,
-                                  metadata=_meta("重新整改期限", "New deadline"))
+                                  metadata=meta("重新整改期限", "New deadline"))
 
     @validates_schema
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -210,13 +194,13 @@ class AcceptanceForm(DutyForm):
     """工程验收 of a stage of the works."""
 
     stage = choice(vocab.ACCEPTANCE_STAGE_LABELS, "验收阶段", "Stage", required=True)
-    accepted_on = fields.Date(required=True, metadata=_meta("验收日期", "Date"))
+    accepted_on = fields.Date(required=True, metadata=meta("验收日期", "Date"))
     participant_units = fields.List(
         fields.String(validate=one_of(vocab.ACCEPTANCE_UNIT_LABELS)), required=True,
-        metadata=_meta("参加单位", "Participating units", vocab.ACCEPTANCE_UNIT_LABELS))
+        metadata=meta("参加单位", "Participating units", vocab.ACCEPTANCE_UNIT_LABELS))
     participants = fields.List(Text(required=True, validate=validate.Length(max=100)), required=True,
                                validate=validate.Length(min=2, max=50),
-                               metadata=_meta("参加人员", "Participants"))
+                               metadata=meta("参加人员", "Participants"))
     result = choice(vocab.ACCEPTANCE_RESULT_LABELS, "验收结论", "Result", required=True)
     remarks = text("验收意见", "Remarks", required=False, widget="textarea")
     document_ids = document_ids("验收资料", "Documents")
@@ -238,7 +222,7 @@ class SuggestionForm(DutyForm):
     title = text("标题", "Title", max_length=100)
     content = text("内容", "Content", widget="textarea")
     district = fields.String(load_default=None, allow_none=True,
-                             metadata=_meta("所属区域", "District", help="不涉及具体项目时必填"))
+                             metadata=meta("所属区域", "District", help="不涉及具体项目时必填"))
     contact = text("联系方式", "Contact", max_length=100, required=False)
 
 

@@ -11,27 +11,12 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from forms.fields import Text, meta
+
 MAX_TEXT = 2000
 MAX_DOCUMENTS = 30
 MAX_ITEMS = 50
 DOCUMENT_HELP = "先上传文件（POST /api/v1/documents，带本案件编号），再填写返回的文件编号"
-
-
-class Text(fields.String):
-    """Text without surrounding blanks; required text must not be blank."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        if self.required and not text:
-            raise ValidationError("Must not be blank.")
-        return text
-
-
-def meta(label: str, label_en: str, choices: Mapping[str, str] | None = None, **extra: Any) -> dict[str, Any]:
-    result: dict[str, Any] = {"label": label, "label_en": label_en, **extra}
-    if choices is not None:
-        result["x-choices"] = dict(choices)
-    return result
 
 
 def text(label: str, label_en: str, *, required: bool = True, max_length: int = MAX_TEXT,
