@@ -10,3 +10,8 @@ pytest_plugins = [
     "tests.fixtures.ui",
     "tests.fixtures.project_duties",
 ]
+
+
+def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
+    """Browser tests run last: they are the slowest and need nothing from the others."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.fspath))
