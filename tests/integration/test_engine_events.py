@@ -63,29 +63,8 @@ def test_boundary_signal_scoped_to_a_case(env):
         assert env.engine.signal(s, "nobody_listens", {}, env.admin) == []
 
 
-MESSAGE_MODEL = """<bpmn:collaboration id="Collab"><bpmn:participant id="P" processRef="msg"/>
-<bpmn:correlationKey name="project_key"><bpmn:correlationPropertyRef>project_code</bpmn:correlationPropertyRef>
-</bpmn:correlationKey></bpmn:collaboration>
-<bpmn:message id="Msg_result" name="test_result"/>
-<bpmn:correlationProperty id="project_code" name="Project code">
-<bpmn:correlationPropertyRetrievalExpression messageRef="Msg_result">
-<bpmn:formalExpression>project_code</bpmn:formalExpression></bpmn:correlationPropertyRetrievalExpression>
-</bpmn:correlationProperty>"""
-
-MESSAGE_PROCESS = """<bpmn:startEvent id="start"/>
-<bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition id="med" messageRef="Msg_result">
-<bpmn:extensionElements><spiffworkflow:messageVariable>result</spiffworkflow:messageVariable>
-<spiffworkflow:processVariableCorrelation><spiffworkflow:propertyId>project_code</spiffworkflow:propertyId>
-<spiffworkflow:expression>project_code</spiffworkflow:expression></spiffworkflow:processVariableCorrelation>
-</bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:intermediateCatchEvent>
-<bpmn:userTask id="read"/><bpmn:endEvent id="end"/>
-<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="wait"/>
-<bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="read"/>
-<bpmn:sequenceFlow id="f2" sourceRef="read" targetRef="end"/>"""
-
-
 def test_message_reaches_only_the_correlated_instance(env):
-    env.deploy(bpmn.process("msg", MESSAGE_PROCESS, extra=MESSAGE_MODEL))
+    env.deploy(bpmn.correlated_message_wait("msg"))
     a = env.start("msg", {"project_code": "NB-001"})
     b = env.start("msg", {"project_code": "NB-002"})
     with pytest.raises(EventNotDelivered), env.sessions.begin() as s:

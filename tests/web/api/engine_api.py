@@ -181,27 +181,6 @@ def alarm_wait(pid: str = "alarm_wait") -> bytes:
     return bpmn.process(pid, inner, extra=SIGNAL_DEF)
 
 
-MESSAGE_DEFS = """<bpmn:collaboration id="Collab"><bpmn:participant id="P" processRef="{pid}"/>
-<bpmn:correlationKey name="project_key"><bpmn:correlationPropertyRef>project_code</bpmn:correlationPropertyRef>
-</bpmn:correlationKey></bpmn:collaboration>
-<bpmn:message id="Msg_result" name="test_result"/>
-<bpmn:correlationProperty id="project_code" name="Project code">
-<bpmn:correlationPropertyRetrievalExpression messageRef="Msg_result">
-<bpmn:formalExpression>project_code</bpmn:formalExpression></bpmn:correlationPropertyRetrievalExpression>
-</bpmn:correlationProperty>"""
-
-MESSAGE_PROCESS = """<bpmn:startEvent id="start"/>
-<bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition id="med" messageRef="Msg_result">
-<bpmn:extensionElements><spiffworkflow:messageVariable>result</spiffworkflow:messageVariable>
-<spiffworkflow:processVariableCorrelation><spiffworkflow:propertyId>project_code</spiffworkflow:propertyId>
-<spiffworkflow:expression>project_code</spiffworkflow:expression></spiffworkflow:processVariableCorrelation>
-</bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:intermediateCatchEvent>
-<bpmn:userTask id="read"/><bpmn:endEvent id="end"/>
-<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="wait"/>
-<bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="read"/>
-<bpmn:sequenceFlow id="f2" sourceRef="read" targetRef="end"/>"""
-
-
 def lab_result_wait(pid: str = "lab_result") -> bytes:
     """start → wait for message ``test_result`` correlated by ``project_code`` → read → end."""
-    return bpmn.process(pid, MESSAGE_PROCESS, extra=MESSAGE_DEFS.format(pid=pid))
+    return bpmn.correlated_message_wait(pid)
