@@ -11,6 +11,7 @@ from storage import DeviceProtocol, DeviceType
 from workflows.devices.star_rating import DECLARABLE
 
 from .engine_schemas import PageArgs
+from .schemas import PageSchema
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$",
                        error="letters, digits, '.', '_' and '-' only (it is an MQTT topic level)")
@@ -93,11 +94,8 @@ class DeviceListArgs(PageArgs):
     online = fields.Boolean(load_default=None)
 
 
-class DevicePageSchema(Schema):
+class DevicePageSchema(PageSchema):
     items = fields.List(fields.Nested(DeviceSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class DeviceTokenRequestSchema(Schema):
@@ -141,11 +139,8 @@ class ReadingListArgs(PageArgs):
     end = fields.AwareDateTime(load_default=None, data_key="to", metadata={"description": "default: now"})
 
 
-class ReadingPageSchema(Schema):
+class ReadingPageSchema(PageSchema):
     items = fields.List(fields.Nested(ReadingSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class AlarmSchema(Schema):
@@ -172,11 +167,8 @@ class AlarmListArgs(PageArgs):
     rule = fields.String(load_default=None, validate=validate.Length(max=40))
 
 
-class AlarmPageSchema(Schema):
+class AlarmPageSchema(PageSchema):
     items = fields.List(fields.Nested(AlarmSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class SmartSiteArgs(Schema):

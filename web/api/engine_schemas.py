@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .schemas import UploadField
+from .schemas import PageSchema, UploadField
 
 NAME = validate.Length(min=1, max=200)
 
@@ -104,11 +104,8 @@ class CaseListArgs(PageArgs):
     project_id = fields.Integer(load_default=None)
 
 
-class CasePageSchema(Schema):
+class CasePageSchema(PageSchema):
     items = fields.List(fields.Nested(CaseSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class HistoryEntrySchema(Schema):
@@ -166,11 +163,8 @@ class TaskListArgs(PageArgs):
     overdue = fields.Boolean(load_default=False)
 
 
-class TaskPageSchema(Schema):
+class TaskPageSchema(PageSchema):
     items = fields.List(fields.Nested(TaskSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class TaskCompleteSchema(Schema):

@@ -9,7 +9,7 @@ from workflows.reference.status import ProjectStatus
 from workflows.reports import FORMATS
 
 from .engine_schemas import PageArgs
-from .schemas import UploadField
+from .schemas import PageSchema, UploadField
 
 STATUSES = [s.value for s in ProjectStatus]
 
@@ -73,11 +73,8 @@ class ProjectDetailSchema(ProjectSchema):
     people = fields.List(fields.Nested(PersonOnProjectSchema))
 
 
-class ProjectPageSchema(Schema):
+class ProjectPageSchema(PageSchema):
     items = fields.List(fields.Nested(ProjectSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class EnterpriseCreateSchema(Schema):
@@ -106,11 +103,8 @@ class EnterpriseListArgs(PageArgs):
     kind = fields.String(load_default=None, validate=validate.Length(max=40))
 
 
-class EnterprisePageSchema(Schema):
+class EnterprisePageSchema(PageSchema):
     items = fields.List(fields.Nested(EnterpriseSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class ImportUploadSchema(Schema):

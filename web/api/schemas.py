@@ -61,3 +61,11 @@ class ChainReportSchema(Schema):
     first_bad_seq = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
     last_hash = fields.String(allow_none=True)
+
+
+class PageSchema(Schema):
+    """A page of a list: subclasses declare ``items``; the counts are the same everywhere."""
+
+    total = fields.Integer(metadata={"description": "items matching the filters, on all pages"})
+    page = fields.Integer()
+    per_page = fields.Integer()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from .engine_schemas import PageArgs
+from .schemas import PageSchema
 
 
 class SupervisionFindingSchema(Schema):
@@ -119,8 +120,5 @@ class FindingListArgs(PageArgs):
     overdue = fields.Boolean(load_default=False, metadata={"description": "only open findings past their due date"})
 
 
-class FindingPageSchema(Schema):
+class FindingPageSchema(PageSchema):
     items = fields.List(fields.Nested(SupervisionFindingSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
