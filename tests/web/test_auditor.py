@@ -8,26 +8,19 @@ import zipfile
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from engine import FixedClock
 from storage import AuditEvent
 from tests.fixtures.samples import pdf_bytes
 from tests.fixtures.ui import World, ui_config
-from tests.fixtures.web import login, page_csrf
+from tests.fixtures.web import logged_in, page_csrf
 from web.services import Services
 
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any], ui_clock: FixedClock) -> dict[str, Any]:
     return ui_config({**app_config, "CLOCK": ui_clock})
-
-
-def logged_in(app, username: str) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def test_only_auditors_and_admins(app, world: World) -> None:  # type: ignore[no-untyped-def]

@@ -14,19 +14,13 @@ from engine import FixedClock
 from storage import Task
 from tests.fixtures.samples import png_bytes
 from tests.fixtures.ui import World, ui_config
-from tests.fixtures.web import login, page_csrf
+from tests.fixtures.web import logged_in, page_csrf
 from web.services import Services
 
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any], ui_clock: FixedClock) -> dict[str, Any]:
     return ui_config({**app_config, "CLOCK": ui_clock})
-
-
-def logged_in(app, username: str) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def complete_inspection(app, world: World, services: Services) -> FlaskClient:  # type: ignore[no-untyped-def]

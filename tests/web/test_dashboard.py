@@ -8,24 +8,17 @@ from datetime import date
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 
 from engine import FixedClock
 from storage import record_project_event
 from tests.fixtures.ui import World, ui_config
-from tests.fixtures.web import login
+from tests.fixtures.web import logged_in
 from web.services import Services
 
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any], ui_clock: FixedClock) -> dict[str, Any]:
     return ui_config({**app_config, "CLOCK": ui_clock})
-
-
-def logged_in(app, username: str) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def charts(page: str) -> dict[str, Any]:

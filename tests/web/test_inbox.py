@@ -5,14 +5,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine import FixedClock
 from storage import AuditEvent, Task
 from tests.fixtures.engine import START
 from tests.fixtures.ui import World, ui_config
-from tests.fixtures.web import csrf_token, login, page_csrf
+from tests.fixtures.web import csrf_token, logged_in, page_csrf
 from web.services import Services
 
 HTMX = {"HX-Request": "true"}
@@ -21,12 +20,6 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture
 def app_config(app_config: dict[str, Any], ui_clock: FixedClock) -> dict[str, Any]:
     return ui_config({**app_config, "CLOCK": ui_clock})
-
-
-def logged_in(app, username: str) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def task_of(services: Services, case_id: int, bpmn_id: str) -> Task:

@@ -5,26 +5,19 @@ import io
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from engine import FixedClock
 from storage import AuditEvent, Document, Task, TaskDraft
 from tests.fixtures.samples import elf_bytes, png_bytes
 from tests.fixtures.ui import World, ui_config
-from tests.fixtures.web import login, page_csrf
+from tests.fixtures.web import logged_in, page_csrf
 from web.services import Services
 
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any], ui_clock: FixedClock) -> dict[str, Any]:
     return ui_config({**app_config, "CLOCK": ui_clock})
-
-
-def logged_in(app, username: str) -> FlaskClient:  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def task_of(services: Services, case_id: int, bpmn_id: str) -> Task:
