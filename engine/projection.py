@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions import SignalEventDefinition
@@ -21,6 +21,7 @@ from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from storage import Case, ProcessInstance, Task, WaitingEvent
+from storage.row_writes import insert_rows, update_row
 
 from .errors import ScriptFailed
 from .model_check import DUE_PROPERTY, FORM_KEY_PROPERTY
@@ -78,14 +79,15 @@ def _due_at(task: SpiffTask, now: datetime) -> datetime | None:
 
 def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: BpmnWorkflow,
                now: datetime, process_key: str, ready_before: frozenset[str],
-               loaded_rows: Iterable[Task] = ()) -> list[Task]:
+               loaded_rows: Mapping[Task, Mapping[str, Any]] | None = None) -> None:
     """Close the rows of tasks no longer ready and insert rows for newly ready ones.
 
     ``ready_before`` (the user tasks ready when the instance was loaded) is exactly the set of
     the instance's open rows, so nothing needs to be read back. Rows already in the session
-    (``loaded_rows``, e.g. the task being completed) are updated in place, in the same UPDATE.
+    (``loaded_rows``, e.g. the task being completed, with more values to write when it closes)
+    are updated in place.
     """
-    in_session = {row.spiff_id: row for row in loaded_rows}
+    in_session = {row.spiff_id: row for row in loaded_rows or {}}
     ready = {str(t.id): t for t in wf.get_tasks(state=SpiffState.READY, manual=True)}
     finished: dict[TaskState, list[str]] = {TaskState.COMPLETED: [], TaskState.CANCELLED: []}
     for spiff_id in ready_before - ready.keys():
@@ -94,7 +96,7 @@ def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: Bpmn
         state = TaskState.COMPLETED if done else TaskState.CANCELLED
         row = in_session.get(spiff_id)
         if row is not None:
-            row.state, row.completed_at = state, now
+            update_row(session, row, {**loaded_rows[row], "state": state, "completed_at": now})  # type: ignore[index]
         else:
             finished[state].append(spiff_id)
     for state, ids in finished.items():
@@ -102,23 +104,17 @@ def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: Bpmn
             session.execute(
                 update(Task).where(Task.instance_id == instance.id, Task.spiff_id.in_(ids),
                                    Task.state.in_(OPEN_TASK_STATES))
-                .values(state=state, completed_at=now)
+                .values(state=state, completed_at=now).execution_options(synchronize_session="evaluate")
             )
-    created = []
-    for spiff_id, task in ready.items():
-        if spiff_id in ready_before:
-            continue
-        row = Task(
-            instance_id=instance.id, case_id=case.id, spiff_id=spiff_id,
-            bpmn_id=task.task_spec.bpmn_id or task.task_spec.name,
-            name=task.task_spec.bpmn_name, process_key=process_key, form_key=form_key(task),
-            role=(task.task_spec.lane or None), state=TaskState.OPEN,
-            project_id=case.project_id, district=case.district, enterprise_code=case.enterprise_code,
-            due_at=_due_at(task, now), data=snapshot(task.data), created_at=now,
-        )
-        session.add(row)
-        created.append(row)
-    return created
+    insert_rows(session, Task, [
+        dict(instance_id=instance.id, case_id=case.id, spiff_id=spiff_id,
+             bpmn_id=task.task_spec.bpmn_id or task.task_spec.name,
+             name=task.task_spec.bpmn_name, process_key=process_key, form_key=form_key(task),
+             role=(task.task_spec.lane or None), state=TaskState.OPEN,
+             project_id=case.project_id, district=case.district, enterprise_code=case.enterprise_code,
+             due_at=_due_at(task, now), data=snapshot(task.data), created_at=now)
+        for spiff_id, task in ready.items() if spiff_id not in ready_before
+    ])
 
 
 def _find(wf: BpmnWorkflow, spiff_id: str) -> SpiffTask | None:
@@ -130,20 +126,22 @@ def _find(wf: BpmnWorkflow, spiff_id: str) -> SpiffTask | None:
         return None
 
 
-def waiting_rows(case: Case, instance: ProcessInstance, wf: BpmnWorkflow) -> list[WaitingEvent]:
+def waiting_rows(case: Case, instance: ProcessInstance, wf: BpmnWorkflow) -> list[dict[str, Any]]:
+    """The ``waiting_event`` rows (column → value) of what ``wf`` waits for now."""
     rows = []
     for task in wf.get_tasks(state=SpiffState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
-        base = dict(instance_id=instance.id, case_id=case.id, project_id=case.project_id, spiff_id=str(task.id))
+        base = dict(instance_id=instance.id, case_id=case.id, project_id=case.project_id, spiff_id=str(task.id),
+                    due_at=None, correlation=None)
         if isinstance(definition, TimerEventDefinition):
             due = due_time(task)
             if due is not None:
-                rows.append(WaitingEvent(kind=EventKind.TIMER, name=definition.name, due_at=due, **base))
+                rows.append({**base, "kind": EventKind.TIMER, "name": definition.name, "due_at": due})
         elif isinstance(definition, MessageEventDefinition):
-            rows.append(WaitingEvent(kind=EventKind.MESSAGE, name=definition.name,
-                                     correlation=expected_correlation(wf, definition), **base))
+            rows.append({**base, "kind": EventKind.MESSAGE, "name": definition.name,
+                         "correlation": expected_correlation(wf, definition)})
         elif isinstance(definition, SignalEventDefinition):
-            rows.append(WaitingEvent(kind=EventKind.SIGNAL, name=definition.name, **base))
+            rows.append({**base, "kind": EventKind.SIGNAL, "name": definition.name})
     return rows
 
 
@@ -159,23 +157,31 @@ def expected_correlation(wf: BpmnWorkflow, definition: MessageEventDefinition) -
 
 
 def sync_waiting_events(session: Session, case: Case, instance: ProcessInstance, wf: BpmnWorkflow) -> None:
+    """Rebuild the instance's ``waiting_event`` rows if they changed; the new digest is left
+    pending on ``instance`` for the caller's write of the instance row."""
     rows = waiting_rows(case, instance, wf)
     digest = hashlib.sha256(canonical([
-        [r.kind, r.name, r.correlation, r.due_at.isoformat() if r.due_at else None, r.spiff_id] for r in rows
+        [r["kind"], r["name"], r["correlation"], r["due_at"].isoformat() if r["due_at"] else None, r["spiff_id"]]
+        for r in rows
     ]).encode()).hexdigest()
     if digest == instance.waiting_digest:
         return  # the common step (a user task done, another ready) changes no waiting event
-    session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id))
-    session.add_all(rows)
+    session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id)
+                    .execution_options(synchronize_session="evaluate"))
+    insert_rows(session, WaitingEvent, rows)
     instance.waiting_digest = digest
 
 
 def close_all(session: Session, instance: ProcessInstance, now: datetime, state: TaskState) -> None:
-    """Withdraw every open task and waiting event of an instance (cancel, completion)."""
-    for row in session.scalars(
-        select(Task).where(Task.instance_id == instance.id, Task.state.in_(OPEN_TASK_STATES))
-    ):
-        row.state = state
-        row.completed_at = now
-    session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id))
+    """Withdraw every open task and waiting event of an instance (cancel, completion).
+
+    The new ``waiting_digest`` is left pending on ``instance`` for the caller to write.
+    """
+    # "evaluate": in-session rows are updated in Python, never by a query (see row_writes.pipelined).
+    session.execute(
+        update(Task).where(Task.instance_id == instance.id, Task.state.in_(OPEN_TASK_STATES))
+        .values(state=state, completed_at=now).execution_options(synchronize_session="evaluate")
+    )
+    session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id)
+                    .execution_options(synchronize_session="evaluate"))
     instance.waiting_digest = None

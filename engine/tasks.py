@@ -140,9 +140,9 @@ def complete(eng: ProcessEngine, session: Session, task_id: int, data: Mapping[s
             spiff_task.set_data(**values)
         spiff_task.run()
 
-    task.completed_by = actor.username
+    loaded.task_values = {"completed_by": actor.username}
     if task.assignee_id is None:
-        task.assignee_id = actor.user_id
+        loaded.task_values["assignee_id"] = actor.user_id
     runtime.advance(eng, session, loaded, run, audit_action="task.completed",
                     audit_data={"bpmn_id": task.bpmn_id, "data": values}, task_id=task.id)
     return task

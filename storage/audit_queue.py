@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from .audit import append_audit
+from .audit import append_audit_events
 
 _KEY = "oversite.pending_audit"
 
@@ -31,10 +31,8 @@ def pending_audit(session: Session) -> list[dict[str, Any]]:
 @event.listens_for(Session, "before_commit")
 def _write_queued(session: Session) -> None:
     queued = session.info.pop(_KEY, None)
-    for fields in queued or ():
-        append_audit(session, **fields)
     if queued:
-        session.flush()
+        append_audit_events(session, queued)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -321,3 +321,59 @@ def test_events_queued_in_a_rolled_back_savepoint_are_not_chained(session_factor
     with session_factory() as session:
         actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
     assert actions == ["kept.before", "kept.after"]
+
+
+def _queued(i: int) -> dict[str, Any]:
+    return {"action": "task.completed", "at": T0 + timedelta(seconds=i), "actor": "inspector1",
+            "role": "inspector", "case_id": 7, "instance_id": 70 + i, "task_id": 700 + i, "data": _event_data(i)}
+
+
+def test_batched_appends_continue_the_chain_like_single_ones(chain: sessionmaker[Session]) -> None:
+    from storage.audit import append_audit_events
+
+    with chain.begin() as session:
+        append_audit_events(session, [_queued(i) for i in range(3)])
+        single = append_audit(session, action="case.open", at=T0, actor="b")  # in the same transaction
+        append_audit_events(session, [_queued(3)])
+    assert single.seq == 54
+    report = _verify(chain)
+    assert report.ok and report.checked == 55
+    row = _row(chain, 51)
+    assert row["prev_hash"] == _row(chain, 50)["hash"]
+    assert (row["task_id"], row["data"]["alpha"]["金额"]) == (700, "1250.50")
+
+
+def test_a_bad_event_in_a_batch_writes_none_of_it(chain: sessionmaker[Session]) -> None:
+    from storage.audit import append_audit_events
+
+    with chain.begin() as session, pytest.raises(ValueError, match="timezone"):
+        append_audit_events(session, [_queued(0), {**_queued(1), "at": datetime(2024, 5, 1)}])
+    assert _verify(chain).checked == 50
+
+
+def test_queued_events_written_at_commit_are_chained_after_concurrent_ones(
+    session_factory: sessionmaker[Session],
+) -> None:
+    from storage.audit_queue import queue_audit
+
+    threads, per_thread = 4, 10
+    barrier = threading.Barrier(threads)
+
+    def worker(n: int) -> None:
+        barrier.wait()
+        for i in range(per_thread):
+            with session_factory.begin() as session:
+                queue_audit(session, action="signal.delivered", at=T0, actor=f"worker{n}", data={"i": i})
+                queue_audit(session, action="case.completed", at=T0, actor=f"worker{n}", data={"i": i})
+
+    with ThreadPoolExecutor(threads) as pool:
+        for future in [pool.submit(worker, n) for n in range(threads)]:
+            future.result()
+    with session_factory() as session:
+        rows = session.execute(select(AuditEvent.seq, AuditEvent.action, AuditEvent.actor)
+                               .order_by(AuditEvent.seq)).all()
+    assert [r.seq for r in rows] == list(range(1, 2 * threads * per_thread + 1))
+    # A transaction's events stay together, in the order they were queued.
+    for first, second in zip(rows[::2], rows[1::2]):
+        assert (first.action, second.action, first.actor) == ("signal.delivered", "case.completed", second.actor)
+    assert _verify(session_factory).ok

@@ -1,0 +1,77 @@
+"""Writing known columns of mapped rows with single Core statements, outside the unit of work.
+
+The engine's step path writes a handful of columns it knows exactly (an instance's state, a
+task's completion). Going through ``Session.flush`` for them costs several times the
+statement itself (ARCHITECTURE §2: a step must stay cheap), so these helpers issue the
+statement directly and leave the in-session objects as if the values had been loaded.
+
+On PostgreSQL, :func:`pipelined` sends such writes without waiting for each reply (psycopg's
+pipeline mode): a step's four or five writes cost one round trip, and the server executes
+them while Python goes on. Only statements that return nothing may run inside it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import exc, inspect, insert, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from .base import Base
+
+
+def update_row(session: Session, obj: Base, values: Mapping[str, Any]) -> None:
+    """UPDATE ``obj``'s row by primary key with ``values`` plus any changes still pending on it.
+
+    Afterwards ``obj`` holds the written values and has nothing left to flush.
+    """
+    state = inspect(obj)
+    if not state.persistent:
+        raise ValueError(f"{obj!r} has no row to update yet")
+    pending = {key: state.dict[key] for key in state.committed_state if key in state.dict}
+    columns = {**pending, **values}
+    if not columns:
+        return
+    mapper = state.mapper
+    table = mapper.local_table
+    key_columns = mapper.primary_key
+    identity = mapper.primary_key_from_instance(obj)
+    criteria = [column == value for column, value in zip(key_columns, identity)]
+    # On the connection, not the session: no autoflush of the very changes written here.
+    session.connection().execute(update(table).where(*criteria).values(
+        {mapper.get_property(key).columns[0]: value for key, value in columns.items()}))
+    for key, value in columns.items():
+        set_committed_value(obj, key, value)
+
+
+def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT ``rows`` (column → value) into ``model``'s table in one statement, no objects made."""
+    if rows:
+        # inline(): no RETURNING of the new keys, which a pipelined write could not wait for.
+        session.connection().execute(insert(model.__table__).inline(), list(rows))  # type: ignore[arg-type]
+
+
+@contextmanager
+def pipelined(session: Session) -> Iterator[None]:
+    """Within the block, PostgreSQL writes by these helpers go out without waiting for replies.
+
+    The block ends by waiting for every reply; a failed statement raises there, as a
+    SQLAlchemy ``DBAPIError`` like any other, and the transaction is left to roll back.
+    Elsewhere (SQLite) the block changes nothing.
+    """
+    session.flush()  # ORM writes pending before the block keep their place in the order
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    try:
+        with driver.pipeline():  # type: ignore[union-attr]
+            yield
+    except exc.DBAPIError:
+        raise
+    except connection.dialect.dbapi.Error as error:  # type: ignore[union-attr]
+        raise exc.DBAPIError.instance("pipelined writes", None, error,  # type: ignore[union-attr]
+                                      connection.dialect.dbapi.Error) from error
