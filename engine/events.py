@@ -33,10 +33,11 @@ def _check_name(name: str) -> None:
         raise FieldErrors({"name": ["a non-empty name of at most 200 characters is required"]})
 
 
-def _waiting(session: Session, kind: EventKind, name: str, actor: Actor, **filters: Any) -> list[WaitingEvent]:
-    """Waiters for ``name`` among the cases ``actor`` may read: nobody moves a case it cannot see."""
+def _waiting(session: Session, kind: EventKind, name: str, actor: Actor, **filters: Any) -> list[Any]:
+    """Waiters (instance_id, spiff_id) for ``name`` among the cases ``actor`` may read: nobody
+    moves a case it cannot see. Plain rows, not objects: delivery loads the instance anyway."""
     stmt = (
-        select(WaitingEvent)
+        select(WaitingEvent.instance_id, WaitingEvent.spiff_id)
         .join(ProcessInstance, ProcessInstance.id == WaitingEvent.instance_id)
         .join(Case, Case.id == WaitingEvent.case_id)
         .where(WaitingEvent.kind == kind, WaitingEvent.name == name,
@@ -44,7 +45,7 @@ def _waiting(session: Session, kind: EventKind, name: str, actor: Actor, **filte
     )
     for column, value in filters.items():
         stmt = stmt.where(getattr(WaitingEvent, column) == value)
-    return list(session.scalars(stmt.order_by(WaitingEvent.instance_id)))
+    return list(session.execute(stmt.order_by(WaitingEvent.instance_id)))
 
 
 def _definition_of(wf: BpmnWorkflow, spiff_id: str):  # type: ignore[no-untyped-def]
