@@ -4,9 +4,10 @@
 transaction). Nothing here issues a query per reading. PostgreSQL gets the batch through
 ``COPY`` into a temporary staging table and then **one** statement: data-modifying CTEs insert
 the new readings (``ON CONFLICT DO NOTHING``), upsert the hourly and daily aggregates and the
-latest values from exactly those rows, and return the new keys with the updated hourly
-totals. SQLite (the embedded default) runs the same steps as ``executemany`` upserts, the
-aggregates folded in Python. Rows are written in key order so that concurrent batches lock
+latest values from exactly those rows, and return the keys that were already stored (usually
+none: returning every new key instead cost more Python time than the insert) with the updated
+hourly totals. SQLite (the embedded default) runs the same steps as ``executemany`` upserts,
+the aggregates folded in Python. Rows are written in key order so that concurrent batches lock
 aggregate rows in the same order.
 """
 from __future__ import annotations
@@ -56,9 +57,10 @@ class AggregateRow(NamedTuple):
 
 @dataclass
 class StoredBatch:
-    """What :func:`store_batch` did: the keys it inserted, and the hourly totals it updated."""
+    """What :func:`store_batch` did: the keys it found already stored (not inserted again), and
+    the hourly totals it updated."""
 
-    inserted: set[ReadingKey] = field(default_factory=set)
+    duplicates: set[ReadingKey] = field(default_factory=set)
     hourly: list[AggregateRow] = field(default_factory=list)
 
 
@@ -78,10 +80,9 @@ def store_batch(session: Session, rows: Sequence[ReadingRow], tz: ZoneInfo,
     """
     if not rows:
         return StoredBatch()
-    ordered = sorted(rows)
     if is_postgres(session):
-        return _store_postgres(session, ordered, tz, hourly_of)
-    return _store_sqlite(session, ordered, tz, hourly_of)
+        return _store_postgres(session, rows, tz, hourly_of)  # its SQL orders the rows itself
+    return _store_sqlite(session, sorted(rows), tz, hourly_of)
 
 
 # -- PostgreSQL -------------------------------------------------------------------------
@@ -118,7 +119,9 @@ WITH new AS (
         WHERE l.measured_at < excluded.measured_at
     RETURNING 1
 )
-SELECT 'r', device_id, quantity, measured_at, NULL::bigint, NULL::float8, NULL::float8, NULL::float8 FROM new
+SELECT 'd', device_id, quantity, measured_at, NULL::bigint, NULL::float8, NULL::float8, NULL::float8
+FROM {STAGE_TABLE} s WHERE NOT EXISTS (SELECT 1 FROM new n WHERE n.device_id = s.device_id
+    AND n.quantity = s.quantity AND n.measured_at = s.measured_at)
 UNION ALL
 SELECT 'h', device_id, quantity, hour, count, total, min, max FROM hourly WHERE quantity = ANY(%(hourly_of)s)
 """
@@ -147,8 +150,8 @@ def _store_postgres(session: Session, rows: Sequence[ReadingRow], tz: ZoneInfo,
         cur.execute(_STORE_SQL, {"tz": tz.key, "hourly_of": list(hourly_of)})
         for kind, device_id, quantity, when, count, total, low, high in cur.fetchall():
             when = when.astimezone(timezone.utc)
-            if kind == "r":
-                stored.inserted.add((device_id, quantity, when))
+            if kind == "d":
+                stored.duplicates.add((device_id, quantity, when))
             else:
                 stored.hourly.append(AggregateRow(device_id, quantity, when, count, total, low, high))
     return stored
@@ -210,10 +213,12 @@ def _store_sqlite(session: Session, rows: Sequence[ReadingRow], tz: ZoneInfo,
     stmt = (sqlite.insert(Reading)
             .on_conflict_do_nothing(index_elements=["device_id", "quantity", "measured_at"])
             .returning(Reading.device_id, Reading.quantity, Reading.measured_at))
-    stored = StoredBatch()
+    inserted: set[ReadingKey] = set()
     for chunk in _chunks(rows):
-        stored.inserted.update((d, q, m) for d, q, m in session.execute(stmt, [row._asdict() for row in chunk]))
-    new = [row for row in rows if (row.device_id, row.quantity, row.measured_at) in stored.inserted]
+        inserted.update((d, q, m) for d, q, m in session.execute(stmt, [row._asdict() for row in chunk]))
+    stored = StoredBatch(duplicates={key for key in ((r.device_id, r.quantity, r.measured_at) for r in rows)
+                                     if key not in inserted})
+    new = [row for row in rows if (row.device_id, row.quantity, row.measured_at) in inserted]
     hourly = _upsert_aggregates(session, ReadingHourly, "hour", _fold(new, hour_of))
     stored.hourly = [row for row in hourly if row.quantity in hourly_of]
     _upsert_aggregates(session, ReadingDaily, "day", _fold(new, lambda when: when.astimezone(tz).date()))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from engine import Actor, Conflict, NotFound
 from storage import ACTIVE_ALARM_STATUSES, Alarm, AlarmStatus, is_postgres
 from storage.alarms import ACTIVE_PREDICATE, SEVERITY_RANK
+from storage.db import one_of
 
 from .policy import DevicePolicy
 from .rules import Outcome
@@ -37,7 +38,8 @@ def active_alarms(session: Session, device_ids: Collection[int]) -> dict[tuple[i
     if not device_ids:
         return {}
     rows = session.scalars(
-        select(Alarm).where(Alarm.device_id.in_(sorted(device_ids)), Alarm.status.in_(ACTIVE_ALARM_STATUSES))
+        select(Alarm).where(one_of(session, Alarm.device_id, sorted(device_ids)),
+                            Alarm.status.in_(ACTIVE_ALARM_STATUSES))
         .order_by(Alarm.id).with_for_update()
     )
     return {(a.device_id, a.rule): a for a in rows}

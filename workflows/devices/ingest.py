@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.readings import BatchResult, DeviceRef, Reading
 from engine import Clock, ProcessEngine
 from storage import Device
+from storage.db import one_of
 from storage.reading_store import AggregateRow, ReadingKey, ReadingRow, hour_of, store_batch
 
 from . import rules
@@ -86,7 +87,7 @@ def _mark_seen(session: Session, device_ids: Sequence[int], now: datetime) -> No
     # buys nothing, so last_seen_at moves only when it is LAST_SEEN_RESOLUTION old.
     if device_ids:
         session.execute(
-            update(Device).where(Device.id.in_(device_ids),
+            update(Device).where(one_of(session, Device.id, device_ids),
                                  or_(Device.last_seen_at.is_(None), Device.last_seen_at <= now - LAST_SEEN_RESOLUTION))
             .values(last_seen_at=now).execution_options(synchronize_session=False)
         )
@@ -124,7 +125,8 @@ def ingest_batch(session: Session, engine: ProcessEngine | None, policy: DeviceP
     result = BatchResult()
     rows, project_of = check_batch(session, readings, policy, now, result)
     stored = store_batch(session, list(rows.values()), policy.timezone, rules.HOURLY_RULES)
-    new_rows = [rows[key] for key in sorted(stored.inserted) if key in rows]
+    new_rows = [row for key, row in rows.items() if key not in stored.duplicates] if stored.duplicates \
+        else list(rows.values())
     result.stored = len(new_rows)
     result.duplicates += len(rows) - len(new_rows)
     seen = sorted(project_of)

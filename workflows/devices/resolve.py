@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import Device, Project
+from storage.db import one_of
 
 # (protocol, identity): the fields of an adapters.readings.DeviceRef, as a cheap hashable key.
 RefKey = tuple[str, str]
@@ -38,7 +39,7 @@ def _by_code(session: Session, refs: list[RefKey]) -> dict[RefKey, Target]:
     rows = session.execute(
         select(Project.code, Device.code, Device.id, Device.project_id, Device.active)
         .join(Project, Project.id == Device.project_id)
-        .where(Project.code.in_({p for p, _ in wanted}), Device.code.in_({d for _, d in wanted}))
+        .where(one_of(session, Project.code, {p for p, _ in wanted}), one_of(session, Device.code, {d for _, d in wanted}))
     )
     found = {}
     for project_code, device_code, device_id, project_id, active in rows:
@@ -53,7 +54,7 @@ def _by_mn(session: Session, refs: list[RefKey]) -> dict[RefKey, Target]:
     if not wanted:
         return {}
     rows = session.execute(select(Device.mn_code, Device.id, Device.project_id, Device.active)
-                           .where(Device.mn_code.in_(wanted)))
+                           .where(one_of(session, Device.mn_code, wanted)))
     return {wanted[mn]: Target(i, p, a) for mn, i, p, a in rows if mn in wanted}
 
 
@@ -75,7 +76,7 @@ def _by_gateway(session: Session, refs: list[RefKey]) -> dict[RefKey, Target]:
         return {}
     rows = session.execute(
         select(Device.modbus_host, Device.modbus_port, Device.modbus_unit_id, Device.id, Device.project_id,
-               Device.active).where(Device.modbus_host.in_({h for h, _, _ in wanted}))
+               Device.active).where(one_of(session, Device.modbus_host, {h for h, _, _ in wanted}))
     )
     found = {}
     for host, port, unit, device_id, project_id, active in rows:
@@ -89,7 +90,7 @@ def _by_id(session: Session, refs: list[RefKey]) -> dict[RefKey, Target]:
     wanted = {int(ref[1]): ref for ref in refs if ref[1].isdigit() and len(ref[1]) < 19}
     if not wanted:
         return {}
-    rows = session.execute(select(Device.id, Device.project_id, Device.active).where(Device.id.in_(wanted)))
+    rows = session.execute(select(Device.id, Device.project_id, Device.active).where(one_of(session, Device.id, wanted)))
     return {wanted[i]: Target(i, p, a) for i, p, a in rows}
 
 
