@@ -2,7 +2,8 @@
 
 (a) SpiffWorkflow in memory, (b) SpiffWorkflow deserialize → step → serialize per step, and
 (c) Oversite's full path per step (service layer, PostgreSQL, task projection, waiting-event
-index, audit), all on the same 5-user-task supervision loop. Then the step cost of round 1 vs
+index, audit), all on the same 5-user-task supervision loop, and (d) the database's floor: the
+statements of (c) replayed with bare psycopg (``step_floor``). Then the step cost of round 1 vs
 round 200 of one case, and signal delivery to one instance among 100,000 waiting ones.
 
 Run with ``make bench`` (PostgreSQL from OVERSITE_TEST_DATABASE_URL, a private database).
@@ -23,6 +24,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
 import storage
+from tests.bench import step_floor
 from tests.bench.common import private_database
 from engine import Actor, BpmnFile, FixedClock, ProcessEngine, Scope, ServiceRegistry, builtins
 from engine.scripting import RestrictedEnvironment, RestrictedScriptEngine
@@ -214,11 +216,15 @@ def main() -> int:
         b = bench_persisted_stock(cases)
         b_ref = bench_persisted(cases)
         c = bench_oversite(eng, sessions, cases)
+        floor = step_floor.measure(url)
         print(f"(a)  SpiffWorkflow in memory:                          {a:8.0f} steps/s")
         print(f"(b)  SpiffWorkflow deserialize → step → serialize:     {b:8.0f} steps/s  (its own serializer)")
         print(f"(b') the same, Oversite's state format (no database):  {b_ref:8.0f} steps/s")
         print(f"(c)  Oversite full path on PostgreSQL:                 {c:8.0f} steps/s  = {c / b:.0%} of (b) "
               f"(target ≥ 50 %), {c / b_ref:.0%} of (b')")
+        print(f"(d)  the same statements, bare psycopg, no engine:     {floor:8.0f} steps/s  = {floor / b:.0%} of (b): "
+              f"the database's floor; with (b')'s own cost added, at best "
+              f"{1 / (1 / floor + 1 / b_ref):.0f} steps/s = {1 / (1 / floor + 1 / b_ref) / b:.0%} of (b)")
         costs = bench_rounds(eng, sessions, rounds)
         first, last = statistics.median(costs[:10]), statistics.median(costs[-10:])
         print(f"rounds: round 1-10 median {first:.2f} ms, round {rounds - 9}-{rounds} median {last:.2f} ms"
