@@ -1,8 +1,8 @@
 """Bulk writes of readings: store only what is new, fold it into the aggregates and latest values.
 
 :func:`store_batch` takes the caller's session and never commits (the ingest batch owns the
-transaction). Nothing here issues a query per reading. PostgreSQL gets the batch through
-``COPY`` into a temporary staging table and then **one** statement: data-modifying CTEs insert
+transaction). Nothing here issues a query per reading. PostgreSQL gets the batch in **one**
+statement, as six binary array parameters (one per column, unnested): data-modifying CTEs insert
 the new readings (``ON CONFLICT DO NOTHING``), upsert the hourly and daily aggregates and the
 latest values from exactly those rows, and return the keys that were already stored (usually
 none: returning every new key instead cost more Python time than the insert) with the updated
@@ -26,7 +26,6 @@ from .db import is_postgres
 from .readings import Reading, ReadingDaily, ReadingHourly, ReadingLatest
 
 CHUNK_ROWS = 1000
-STAGE_TABLE = "reading_stage"
 
 
 class ReadingRow(NamedTuple):
@@ -86,11 +85,17 @@ def store_batch(session: Session, rows: Sequence[ReadingRow], tz: ZoneInfo,
 
 
 # -- PostgreSQL -------------------------------------------------------------------------
+# The keys already stored come from EXCEPT, not NOT EXISTS: the planner cannot size an
+# unnested array parameter and chose a nested-loop anti-join (quadratic in the batch).
 
-_STORE_SQL = f"""
-WITH new AS (
+_STORE_SQL = """
+WITH batch AS (
+    SELECT * FROM unnest(%(device_id)b::bigint[], %(quantity)b::varchar[], %(measured_at)b::timestamptz[],
+                         %(value)b::float8[], %(unit)b::varchar[], %(quality)b::varchar[])
+        AS b (device_id, quantity, measured_at, value, unit, quality)
+), new AS (
     INSERT INTO reading (device_id, quantity, measured_at, value, unit, quality)
-    SELECT device_id, quantity, measured_at, value, unit, quality FROM {STAGE_TABLE}
+    SELECT device_id, quantity, measured_at, value, unit, quality FROM batch
     ORDER BY device_id, quantity, measured_at
     ON CONFLICT DO NOTHING
     RETURNING device_id, quantity, measured_at, value, unit, quality
@@ -120,8 +125,8 @@ WITH new AS (
     RETURNING 1
 )
 SELECT 'd', device_id, quantity, measured_at, NULL::bigint, NULL::float8, NULL::float8, NULL::float8
-FROM {STAGE_TABLE} s WHERE NOT EXISTS (SELECT 1 FROM new n WHERE n.device_id = s.device_id
-    AND n.quantity = s.quantity AND n.measured_at = s.measured_at)
+FROM (SELECT device_id, quantity, measured_at FROM batch
+      EXCEPT SELECT device_id, quantity, measured_at FROM new) AS already_stored
 UNION ALL
 SELECT 'h', device_id, quantity, hour, count, total, min, max FROM hourly WHERE quantity = ANY(%(hourly_of)s)
 """
@@ -129,25 +134,16 @@ SELECT 'h', device_id, quantity, hour, count, total, min, max FROM hourly WHERE 
 
 def _store_postgres(session: Session, rows: Sequence[ReadingRow], tz: ZoneInfo,
                     hourly_of: Collection[str]) -> StoredBatch:
-    # COPY is ~3x faster than a multi-row INSERT through the ORM layer (measured: 130k vs
-    # 50k rows/s on a 2-core machine); the staging table lives per connection and is
-    # emptied at every commit (and here, should several batches share a transaction).
+    # Binary arrays beat the former COPY into a temporary staging table (measured with 1,000
+    # rows on 2 cores: 3.6 ms instead of 10 ms a batch, 40 % less client CPU, and no staging
+    # table to check, empty and truncate at every commit).
     session.flush()
     conn = session.connection().connection.driver_connection
     assert conn is not None
+    columns = dict(zip(ReadingRow._fields, (list(column) for column in zip(*rows))))
     stored = StoredBatch()
     with conn.cursor() as cur:
-        cur.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} (device_id bigint, quantity varchar(32), "
-            "measured_at timestamptz, value double precision, unit varchar(16), quality varchar(16)) "
-            "ON COMMIT DELETE ROWS"
-        )
-        cur.execute(f"DELETE FROM {STAGE_TABLE}")
-        with cur.copy(f"COPY {STAGE_TABLE} (device_id, quantity, measured_at, value, unit, quality) "
-                      "FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cur.execute(_STORE_SQL, {"tz": tz.key, "hourly_of": list(hourly_of)})
+        cur.execute(_STORE_SQL, {**columns, "tz": tz.key, "hourly_of": list(hourly_of)})
         for kind, device_id, quantity, when, count, total, low, high in cur.fetchall():
             when = when.astimezone(timezone.utc)
             if kind == "d":
