@@ -40,11 +40,19 @@ class SerializedSink:
         Raises:
             Exception: whatever the sink raised (nothing was committed).
         """
-        with self._lock:
-            result = self._sink.write_batch(readings)
+        result = self.commit(readings)
         for reading, reason in result.refused:
             self._stats.refuse(reading.device.protocol, "sink", reason, reading.device.identity)
         return result
+
+    def commit(self, readings: Sequence[Reading]) -> BatchResult:
+        """Write ``readings`` in one sink transaction; the caller counts the refusals.
+
+        Raises:
+            Exception: whatever the sink raised (nothing was committed).
+        """
+        with self._lock:
+            return self._sink.write_batch(readings)
 
 
 class AsyncBatchWriter:

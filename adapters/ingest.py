@@ -1,6 +1,7 @@
 """``oversite ingest``'s engine: every configured adapter, one sink, until told to stop.
 
-- MQTT (when ``MQTT_URL`` is set) runs in its own thread, driving paho's network loop itself.
+- MQTT (when ``MQTT_URL`` is set) runs in its own thread, driving paho's network loop itself;
+  given a sink factory, it parses and commits its batches in a child process.
 - The HJ 212 listener and the Modbus pollers share one asyncio loop in the calling thread.
 - All of them write through one :class:`SerializedSink` and count into one
   :class:`IngestStats`.
@@ -24,6 +25,7 @@ from .batching import AsyncBatchWriter, SerializedSink
 from .hj212.listener import Hj212Listener
 from .modbus.config import GatewayConfig, gateways_from_config
 from .modbus.poller import GatewayPoller
+from .mqtt.commit_process import SinkFactory
 from .mqtt.settings import MqttSettings, settings_from_config
 from .mqtt.subscriber import MqttIngest
 from .readings import ReadingSink
@@ -76,12 +78,15 @@ class Ingest:
         gateways: returns the registry's Modbus gateways (re-read every ``modbus_refresh``
             seconds); the static ``settings.modbus_gateways`` are polled besides them.
         stats: counters (a new one by default).
+        sink_factory: builds an equivalent of ``sink`` in the MQTT commit process (picklable;
+            see ``adapters/mqtt/commit_process.py``); None commits MQTT batches through ``sink``.
     """
 
     def __init__(self, sink: ReadingSink, settings: IngestSettings, *,
                  gateways: Callable[[], list[GatewayConfig]] | None = None,
-                 stats: IngestStats | None = None) -> None:
+                 stats: IngestStats | None = None, sink_factory: SinkFactory | None = None) -> None:
         self.settings = settings
+        self._sink_factory = sink_factory
         self.stats = stats or IngestStats()
         self.sink = SerializedSink(sink, self.stats)
         self._gateways = gateways
@@ -99,7 +104,7 @@ class Ingest:
         """
         mqtt_thread = None
         if self.settings.mqtt is not None:
-            self.mqtt = MqttIngest(self.settings.mqtt, self.sink, self.stats)
+            self.mqtt = MqttIngest(self.settings.mqtt, self.sink, self.stats, self._sink_factory)
             mqtt_thread = threading.Thread(target=self._run_mqtt, args=(self.mqtt, stop), name="mqtt-ingest",
                                            daemon=True)
             mqtt_thread.start()

@@ -37,6 +37,12 @@ class IngestStats:
             self.accepted[adapter] += 1
             self.readings[adapter] += readings
 
+    def accept_many(self, adapter: str, units: int, readings: int) -> None:
+        """Count ``units`` accepted units of input that produced ``readings`` readings in all."""
+        with self._lock:
+            self.accepted[adapter] += units
+            self.readings[adapter] += readings
+
     def refuse(self, adapter: str, kind: str, reason: str, source: str = "") -> None:
         """Count and log a refusal.
 

@@ -44,6 +44,7 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
     "MQTT_SHARE_GROUP": "oversite-ingest",  # $share group splitting the load ("" = no sharing)
     "MQTT_SESSION_EXPIRY_SECONDS": 7 * 24 * 3600,
     "MQTT_RECEIVE_MAXIMUM": 2000,  # unacknowledged messages in flight, at least INGEST_BATCH_SIZE
+    "MQTT_COMMIT_PROCESS": True,  # parse and commit MQTT batches in a child process (another core)
     "INGEST_BATCH_SIZE": 500,
     "INGEST_BATCH_MS": 200,
     "HJ212_HOST": "0.0.0.0",

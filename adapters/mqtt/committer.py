@@ -1,50 +1,52 @@
-"""Committing MQTT batches in a worker thread while the network loop fills the next batch.
+"""Committing MQTT batches elsewhere while the network loop fills the next batch.
 
-The sink's transaction spends much of its time waiting for the database, so the network
-thread goes on reading (and parsing) the next batch meanwhile: throughput becomes the slower
-of the two instead of their sum. One batch at a time is committed, in order, so
-acknowledgements still go out in the order the messages arrived.
+Parsing and the sink's transaction run in a worker thread or a child process
+(``commit_process.py``) while the network thread goes on receiving the next batch:
+throughput becomes the slower of the two instead of their sum. One batch at a time is
+committed, in order, so acknowledgements still go out in the order the messages arrived.
 """
 from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from ..backoff import Backoff
-from ..batching import SerializedSink
-from ..readings import Reading
+from .commit_process import Commits
+from .handling import HandledBatch, RawMessage
 
 log = logging.getLogger("oversite.ingest.mqtt")
 
 
 @dataclass
 class Batch:
-    """Readings to commit and the messages to acknowledge once they are.
+    """Messages to parse and commit, and to acknowledge once they are.
 
     ``generation`` numbers the connection the messages came on: packet ids are only valid on
-    that connection; after a reconnect the broker redelivers them with new ones.
+    that connection; after a reconnect the broker redelivers them with new ones. ``handled``
+    is what the commit did, once it is done.
     """
 
-    readings: list[Reading] = field(default_factory=list)
+    messages: list[RawMessage] = field(default_factory=list)
     acks: list[tuple[int, int]] = field(default_factory=list)
     generation: int = 0
+    handled: HandledBatch | None = None
 
 
 class Committer:
-    """Runs ``sink.write_batch`` for one batch at a time in a worker thread.
+    """Commits one batch at a time through ``commits`` (a worker thread or process).
 
-    An ``Exception`` from the sink keeps the batch and retries it after a backoff delay; any
-    other exception (a crash) is re-raised by :meth:`poll` in the caller's thread.
+    An ``Exception`` from the sink (or a dead commit process) keeps the batch and retries it
+    after a backoff delay; any other exception (a crash) is re-raised by :meth:`poll` in the
+    caller's thread.
     """
 
-    def __init__(self, sink: SerializedSink, backoff: Backoff) -> None:
-        self._sink = sink
+    def __init__(self, commits: Commits, backoff: Backoff) -> None:
+        self._commits = commits
         self._backoff = backoff
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mqtt-commit")
         self._batch: Batch | None = None
-        self._future: Future[object] | None = None
+        self._future: Future[HandledBatch] | None = None
         self._retry_at: float | None = None
 
     @property
@@ -69,17 +71,19 @@ class Committer:
             return None
         if not self._future.done():
             return None
-        error = self._future.exception()
-        self._future = None
+        done, self._future = self._future, None
+        error = done.exception()
         if error is None:
             batch, self._batch = self._batch, None
+            batch.handled = done.result()
             self._backoff.reset()
             return batch
         if not isinstance(error, Exception):
             raise error
+        self._commits.recover(error)
         delay = self._backoff.next()
-        log.error("reading sink failed on %d readings (%s); retrying in %.1f s",
-                  len(self._batch.readings), error, delay)
+        log.error("reading sink failed on a batch of %d messages (%s); retrying in %.1f s",
+                  len(self._batch.messages), error, delay)
         self._retry_at = time.monotonic() + delay
         return None
 
@@ -101,10 +105,10 @@ class Committer:
             self._batch, self._retry_at = None, None
 
     def close(self) -> None:
-        """Stop the worker thread (a running commit finishes on its own)."""
-        self._pool.shutdown(wait=False)
+        """Stop the worker (a running commit finishes on its own)."""
+        self._commits.close()
 
     def _start(self) -> None:
         assert self._batch is not None
         self._retry_at = None
-        self._future = self._pool.submit(self._sink.write_batch, self._batch.readings)
+        self._future = self._commits.submit(self._batch.messages)

@@ -26,6 +26,8 @@ class MqttSettings:
             what the process holds in memory. At least ``batch_size``.
         batch_size, batch_delay: a batch is committed at this many messages or this age.
         keepalive: seconds between pings.
+        commit_process: parse and commit batches in a child process when the ingest has a
+            sink factory (``commit_process.py``); off, in a worker thread of this process.
         backoff_max: the longest wait between reconnection attempts.
     """
 
@@ -41,6 +43,7 @@ class MqttSettings:
     batch_size: int = 500
     batch_delay: float = 0.2
     keepalive: int = 30
+    commit_process: bool = True
     backoff_max: float = 30.0
 
     def topics(self) -> list[str]:
@@ -88,6 +91,7 @@ def settings_from_config(config: Mapping[str, Any]) -> MqttSettings | None:
         receive_maximum=int(config.get("MQTT_RECEIVE_MAXIMUM", 2000)),
         batch_size=int(config.get("INGEST_BATCH_SIZE", 500)),
         batch_delay=int(config.get("INGEST_BATCH_MS", 200)) / 1000,
+        commit_process=bool(config.get("MQTT_COMMIT_PROCESS", True)),
     )
     if settings.batch_size > settings.receive_maximum:
         raise ValueError("INGEST_BATCH_SIZE must not exceed MQTT_RECEIVE_MAXIMUM: a batch "

@@ -10,12 +10,14 @@ Zero loss rests on four things (docs/ingest.md):
    unacknowledged and the broker redelivers it to whoever resumes the session;
 4. the broker's own limits (deploy/mosquitto/oversite.conf) large enough not to drop.
 
-Messages are received and parsed in one thread: paho's network loop is driven by
+Messages are received in one thread: paho's network loop is driven by
 :meth:`MqttIngest.run` itself (handing each message to another thread halves throughput,
-iot_cheatsheet). Whole batches go to a committer thread (adapters/mqtt/committer.py), so the
-next batch fills while the database works; acknowledgements are sent by the network thread
-once the commit is done. Refused messages are counted and logged, then acknowledged with
-their batch so they are not redelivered forever.
+iot_cheatsheet), which only collects the raw messages. Whole batches are parsed and committed
+elsewhere (adapters/mqtt/committer.py): in a child process when the ingest is given a sink
+factory (``commit_process.py`` says why), else in a worker thread; the next batch fills
+meanwhile. Acknowledgements are sent by the network thread once the commit is done. Refused
+messages are counted and logged, then acknowledged with their batch so they are not
+redelivered forever.
 """
 from __future__ import annotations
 
@@ -31,8 +33,8 @@ from paho.mqtt.reasoncodes import ReasonCode
 from ..backoff import Backoff
 from ..batching import SerializedSink
 from ..stats import IngestStats
+from .commit_process import Commits, ProcessCommits, SinkFactory, ThreadCommits
 from .committer import Batch, Committer
-from .payload import PayloadRefused, message_readings
 from .settings import MqttSettings
 
 log = logging.getLogger("oversite.ingest.mqtt")
@@ -45,19 +47,31 @@ class MqttIngest:
         settings: broker, client id, group, batching.
         sink: the serialized sink of this ingest process.
         stats: counters for accepted and refused messages.
+        sink_factory: builds the sink in a commit process of its own (picklable, see
+            ``commit_process.py``); without it (or with ``settings.commit_process`` off)
+            batches are committed through ``sink`` in a worker thread.
+
+    Attributes:
+        committed: readings in committed batches (stored, duplicates and refused alike).
+        sink_seconds: time spent in the sink's transactions.
     """
 
-    def __init__(self, settings: MqttSettings, sink: SerializedSink, stats: IngestStats) -> None:
+    def __init__(self, settings: MqttSettings, sink: SerializedSink, stats: IngestStats,
+                 sink_factory: SinkFactory | None = None) -> None:
         self.settings = settings
-        self._sink = sink
         self._stats = stats
+        self.committed = 0
+        self.sink_seconds = 0.0
         self._batch = Batch()
         self._batched = 0  # messages in the current batch (QoS 0 ones have no ack)
         self._first_at = 0.0
         self._generation = 0  # connection number: packet ids are valid on one connection only
         self._subscribed = threading.Event()
         self._backoff = Backoff(initial=0.5, maximum=settings.backoff_max)
-        self._committer = Committer(sink, Backoff(initial=0.5, maximum=settings.backoff_max))
+        commits: Commits = ProcessCommits(sink_factory) if sink_factory is not None and settings.commit_process \
+            else ThreadCommits(sink)
+        self._commits = commits
+        self._committer = Committer(commits, Backoff(initial=0.5, maximum=settings.backoff_max))
         self.client = self._make_client()
 
     @property
@@ -68,11 +82,12 @@ class MqttIngest:
     def run(self, stop: threading.Event) -> None:
         """Connect (retrying with backoff), consume and commit until ``stop`` is set.
 
-        A batch is committed in a worker thread while the next one fills. An ``Exception``
-        from the sink keeps the batch (unacknowledged) and retries it with backoff; anything
-        else (a crash) propagates and acknowledges nothing.
+        A batch is committed in a worker thread or process while the next one fills. An
+        ``Exception`` from the sink keeps the batch (unacknowledged) and retries it with
+        backoff; anything else (a crash) propagates and acknowledges nothing.
         """
         try:
+            self.start_commits()
             while not stop.is_set():
                 if not self._connected() and not self._connect(stop):
                     continue
@@ -89,6 +104,15 @@ class MqttIngest:
             self._committer.close()
             if stop.is_set():
                 self._disconnect()
+
+    def start_commits(self, timeout: float = 120.0) -> None:
+        """Start the commit process, if any, and wait until it is ready (run() does it first).
+
+        Raises:
+            Exception: the commit process could not build its sink.
+        """
+        if isinstance(self._commits, ProcessCommits):
+            self._commits.ready(timeout)
 
     # connection -------------------------------------------------------------------------
 
@@ -180,15 +204,7 @@ class MqttIngest:
         self._batched += 1
         if msg.qos > 0:
             self._batch.acks.append((msg.mid, msg.qos))
-        try:
-            readings, refused = message_readings(msg.topic, msg.payload)
-        except PayloadRefused as exc:
-            self._stats.refuse("mqtt", exc.kind, str(exc), msg.topic)
-            return
-        for reason in refused:
-            self._stats.refuse("mqtt", "value", reason, msg.topic)
-        self._stats.accept("mqtt", len(readings))
-        self._batch.readings.extend(readings)
+        self._batch.messages.append((msg.topic, msg.payload))
 
     def _due(self) -> bool:
         if not self._batched:
@@ -209,10 +225,23 @@ class MqttIngest:
         self._committer.submit(batch)
 
     def _acknowledge(self, batch: Batch | None) -> None:
-        if batch is None or batch.generation != self._generation:
-            return  # nothing committed, or its messages are redelivered on this connection
+        if batch is None:
+            return
+        self._count(batch)
+        if batch.generation != self._generation:
+            return  # its messages are redelivered on this connection (and found duplicates)
         for mid, qos in batch.acks:
             self.client.ack(mid, qos)
+
+    def _count(self, batch: Batch) -> None:
+        handled = batch.handled
+        if handled is None:
+            return
+        self._stats.accept_many("mqtt", handled.accepted, handled.readings)
+        for adapter, kind, reason, source in handled.refusals:
+            self._stats.refuse(adapter, kind, reason, source)
+        self.committed += handled.readings
+        self.sink_seconds += handled.seconds
 
     def _finish(self) -> None:
         """Stopping: commit and acknowledge what is in flight and what is batched."""

@@ -7,12 +7,19 @@ from deploy/mosquitto/oversite.conf), with a loss check; then (c) alarm-to-case 
 a separate publisher process sends readings at a target rate with a crane overload now and
 then (each opens an alarm whose device-alarm case starts in the same transaction).
 
+The ingest is built as ``oversite ingest`` builds it: batches are parsed and committed in a
+commit process that builds its own sink (``adapters/mqtt/commit_process.py``);
+BENCH_COMMIT_PROCESS=0 commits in a thread instead. The commit process is started before the
+clock starts (it takes a second or two once, like importing the code).
+
 Run with ``make bench`` or ``python -m tests.bench.ingest_bench`` (PostgreSQL from
 OVERSITE_TEST_DATABASE_URL, a private database; Debian's mosquitto). Sizes:
 BENCH_MESSAGES (default 40000), BENCH_RATE readings/s (10000), BENCH_SECONDS (10).
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import multiprocessing
 import os
@@ -46,6 +53,7 @@ MESSAGES = int(os.environ.get("BENCH_MESSAGES", "40000"))
 RATE = int(os.environ.get("BENCH_RATE", "10000"))          # readings per second in (c)
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 BATCH = int(os.environ.get("BENCH_BATCH", "500"))     # ingest batch size (messages)
+COMMIT_PROCESS = os.environ.get("BENCH_COMMIT_PROCESS", "1") != "0"
 DEVICES_PER_PROJECT = 50
 
 
@@ -118,39 +126,54 @@ def bare_subscriber(broker: Broker, count: int) -> float:
     return received[0] / elapsed
 
 
-class CountingSink:
-    """The real sink, counting the readings it committed (to know when (b) is done)."""
+class Sinks:
+    """The device family's sink: in this process, and as a factory for the commit process."""
 
-    def __init__(self, real: DeviceReadingSink) -> None:
-        self.real, self.stored, self.lock, self.seconds = real, 0, threading.Lock(), 0.0
+    def __init__(self, database_url: str) -> None:
+        self.factory = functools.partial(device_sink, database_url)
+        self.local = device_sink(database_url)
 
-    def write_batch(self, readings):  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
-        result = self.real.write_batch(readings)
-        with self.lock:
-            self.stored += result.stored + result.duplicates
-            self.seconds += time.perf_counter() - started
-        return result
+    def ingest(self, settings: MqttSettings, stats: IngestStats) -> MqttIngest:
+        """An MQTT ingest built as ``oversite ingest`` builds it, its commit process started."""
+        settings = dataclasses.replace(settings, commit_process=COMMIT_PROCESS)
+        ingest = MqttIngest(settings, SerializedSink(self.local, stats), stats, self.factory)
+        ingest.start_commits()
+        return ingest
 
 
-def oversite_ingest(broker: Broker, sink: CountingSink, count: int) -> tuple[float, IngestStats]:
-    """(b): drain ``count`` queued messages through parse → sink (PostgreSQL); messages per second."""
+def device_sink(database_url: str) -> DeviceReadingSink:
+    """The real sink on the benchmark's database (module level: the commit process unpickles it)."""
+    import storage
+
+    config = devices_config()
+    clock = SystemClock()
+    bpmn_engine = build_engine(config, clock, {}, build_registries(config))
+    sessions = storage.make_session_factory(storage.make_engine(database_url))
+    return DeviceReadingSink(sessions, bpmn_engine, DevicePolicy.from_config(config), clock)
+
+
+def oversite_ingest(broker: Broker, sinks: Sinks, count: int) -> tuple[float, IngestStats, float]:
+    """(b): drain ``count`` queued messages through parse → sink (PostgreSQL).
+
+    Returns messages per second, the counters, and the share of the time the sink's
+    transactions took.
+    """
     settings = MqttSettings(host=broker.host, port=broker.port, client_id="bench-ingest", group="bench",
                             batch_size=BATCH, receive_maximum=max(2000, 2 * BATCH))
     persistent_session(broker, "bench-ingest", "bench")
     publish(broker, count, datetime.now(timezone.utc))
     stats = IngestStats()
-    ingest = MqttIngest(settings, SerializedSink(sink, stats), stats)
+    ingest = sinks.ingest(settings, stats)
     stop = threading.Event()
     started = time.perf_counter()
     thread = threading.Thread(target=ingest.run, args=(stop,), daemon=True)
     thread.start()
-    while sink.stored < 2 * count and time.perf_counter() - started < 600:
+    while ingest.committed < 2 * count and time.perf_counter() - started < 600:
         time.sleep(0.01)
     elapsed = time.perf_counter() - started
     stop.set()
     thread.join(30)
-    return count / elapsed, stats
+    return count / elapsed, stats, ingest.sink_seconds / elapsed
 
 
 def paced_publisher(host: str, port: int, rate: float, seconds: float, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -185,15 +208,15 @@ def paced_publisher(host: str, port: int, rate: float, seconds: float, out: mult
     out.put((sent, elapsed, breaches))
 
 
-def alarm_latency(broker: Broker, sink: CountingSink, sessions, readings_per_second: int) -> None:  # type: ignore[no-untyped-def]
+def alarm_latency(broker: Broker, sinks: Sinks, sessions, readings_per_second: int) -> None:  # type: ignore[no-untyped-def]
     settings = MqttSettings(host=broker.host, port=broker.port, client_id="bench-live", group="bench-live")
     stats = IngestStats()
-    ingest = MqttIngest(settings, SerializedSink(sink, stats), stats)
+    ingest = sinks.ingest(settings, stats)
     stop = threading.Event()
     thread = threading.Thread(target=ingest.run, args=(stop,), daemon=True)
     thread.start()
     ingest.subscribed.wait(10)
-    before = sink.stored
+    before = ingest.committed
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     proc = multiprocessing.get_context("fork").Process(
         target=paced_publisher, args=(broker.host, broker.port, readings_per_second / 2, SECONDS, queue))
@@ -202,7 +225,7 @@ def alarm_latency(broker: Broker, sink: CountingSink, sessions, readings_per_sec
     sent, pub_seconds, breaches = queue.get(timeout=SECONDS + 120)
     proc.join()
     expected = before + 2 * sent + len(breaches)
-    while sink.stored < expected and time.perf_counter() - started < SECONDS + 60:
+    while ingest.committed < expected and time.perf_counter() - started < SECONDS + 60:
         time.sleep(0.05)
     drained = time.perf_counter() - started
     stop.set()
@@ -214,8 +237,8 @@ def alarm_latency(broker: Broker, sink: CountingSink, sessions, readings_per_sec
                        if code in breaches and dispatched is not None and case_id is not None)
     print(f"(c) offered {2 * sent / pub_seconds:,.0f} readings/s for {pub_seconds:.1f} s; ingest kept up at "
           f"{2 * sent / drained:,.0f} readings/s ({drained:.1f} s to drain)")
-    if sink.stored < expected:
-        print(f"    NOT DRAINED: {expected - sink.stored:,} readings missing; ingest counters: {stats.snapshot()}")
+    if ingest.committed < expected:
+        print(f"    NOT DRAINED: {expected - ingest.committed:,} readings missing; ingest counters: {stats.snapshot()}")
     if latencies:
         p50 = statistics.median(latencies)
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
@@ -243,8 +266,7 @@ def setup_database(engine):  # type: ignore[no-untyped-def]
                          device_type="dust_noise_monitor", protocol="mqtt"))
         for n in range(200):
             s.add(Device(project_id=projects["p1"], code=f"CR{n:03d}", device_type="crane_monitor", protocol="mqtt"))
-    sink = DeviceReadingSink(sessions, bpmn_engine, DevicePolicy.from_config(config), clock)
-    return sessions, CountingSink(sink)
+    return sessions, Sinks(engine.url.render_as_string(hide_password=False))
 
 
 def main() -> None:
@@ -257,20 +279,20 @@ def main() -> None:
         pg = private_pg_database()
         engine = next(pg)
         try:
-            sessions, sink = setup_database(engine)
+            sessions, sinks = setup_database(engine)
             print(f"ingest benchmark: {MESSAGES:,} QoS 1 messages (2 readings each), Mosquitto "
-                  f"from deploy/mosquitto/oversite.conf, PostgreSQL, {os.cpu_count()} cores")
+                  f"from deploy/mosquitto/oversite.conf, PostgreSQL, {os.cpu_count()} cores, commits in a "
+                  f"{'process' if COMMIT_PROCESS else 'thread'}")
             bare = bare_subscriber(broker, MESSAGES)
             print(f"(a) bare paho subscriber (count only):        {bare:10,.0f} msg/s")
-            ours, stats = oversite_ingest(broker, sink, MESSAGES)
-            sink_share = sink.seconds * ours / MESSAGES
+            ours, stats, sink_share = oversite_ingest(broker, sinks, MESSAGES)
             with sessions() as s:
                 rows = s.scalar(select(func.count()).select_from(StoredReading)) or 0
             lost = 2 * MESSAGES - rows
             print(f"(b) Oversite ingest (parse, rules, PostgreSQL): {ours:10,.0f} msg/s = {ours / bare:.0%} of (a); "
                   f"{rows:,} readings stored, {lost} lost, refused: {stats.refused_count()}; "
                   f"the sink's transactions took {sink_share:.0%} of the time")
-            alarm_latency(broker, sink, sessions, RATE)
+            alarm_latency(broker, sinks, sessions, RATE)
         finally:
             broker.kill()
             next(pg, None)

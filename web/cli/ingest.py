@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
+import pickle
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
+from typing import Any
 
 import click
 
 from adapters.ingest import Ingest, ingest_settings
 from adapters.modbus.config import GatewayConfig
 from adapters.modbus.devices import gateways_from_devices
-from adapters.readings import BatchResult, Reading
+from adapters.readings import BatchResult, Reading, ReadingSink
 
-from ..services import Services
+from ..services import Services, build_services
 from .context import pass_services
 
 log = logging.getLogger("oversite.ingest")
@@ -38,6 +41,25 @@ def _registry_gateways(services: Services) -> list[GatewayConfig]:
     with services.session_factory() as session:
         return gateways_from_devices(session, default_interval=float(config.get("MODBUS_POLL_SECONDS", 10)),
                                      timeout=float(config.get("MODBUS_TIMEOUT_SECONDS", 3.0)))
+
+
+def device_sink(config: dict[str, Any]) -> ReadingSink:
+    """The device family's sink built from ``config`` (in the MQTT commit process)."""
+    from workflows.devices.ingest import build_reading_sink
+
+    return build_reading_sink(build_services(config))
+
+
+def _sink_factory(config: Mapping[str, Any]) -> Callable[[], ReadingSink] | None:
+    """A picklable :func:`device_sink` for the MQTT commit process, or None to commit in a thread."""
+    factory = functools.partial(device_sink, dict(config))
+    try:
+        pickle.dumps(factory)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        log.warning("MQTT batches are committed in a thread: the configuration cannot be "
+                    "handed to a commit process (%s)", exc)
+        return None
+    return factory
 
 
 @click.command()
@@ -74,14 +96,16 @@ def ingest(services: Services, dry_run: bool, no_mqtt: bool, no_hj212: bool, no_
         settings = dataclasses.replace(settings, hj212_port=None)
     if no_modbus:
         settings = dataclasses.replace(settings, modbus_gateways=())
+    sink_factory = None
     if dry_run:
-        sink = LoggingSink()
+        sink: ReadingSink = LoggingSink()
     else:
         from workflows.devices.ingest import build_reading_sink  # the device family's sink
 
         sink = build_reading_sink(services)
+        sink_factory = _sink_factory(services.config)
     gateways = None if no_modbus else (lambda: _registry_gateways(services))
-    runner = Ingest(sink, settings, gateways=gateways)
+    runner = Ingest(sink, settings, gateways=gateways, sink_factory=sink_factory)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
