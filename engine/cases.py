@@ -87,6 +87,7 @@ def cancel_case(eng: ProcessEngine, session: Session, case_id: int, reason: str,
         row.status_reason = reason
         row.updated_at = now
         projection.close_all(session, row, now, TaskState.CANCELLED)
+        row.waiting_digest = None
     case.status = CaseStatus.CANCELLED
     case.closed_at = now
     case.updated_at = now

@@ -156,26 +156,27 @@ def expected_correlation(wf: BpmnWorkflow, definition: MessageEventDefinition) -
     return canonical(values) if values else None
 
 
-def sync_waiting_events(session: Session, case: Case, instance: ProcessInstance, wf: BpmnWorkflow) -> None:
-    """Rebuild the instance's ``waiting_event`` rows if they changed; the new digest is left
-    pending on ``instance`` for the caller's write of the instance row."""
+def sync_waiting_events(session: Session, case: Case, instance: ProcessInstance, wf: BpmnWorkflow) -> str:
+    """Rebuild the instance's ``waiting_event`` rows if they changed.
+
+    Returns their digest, for the caller to store in ``instance.waiting_digest``.
+    """
     rows = waiting_rows(case, instance, wf)
     digest = hashlib.sha256(canonical([
         [r["kind"], r["name"], r["correlation"], r["due_at"].isoformat() if r["due_at"] else None, r["spiff_id"]]
         for r in rows
     ]).encode()).hexdigest()
-    if digest == instance.waiting_digest:
-        return  # the common step (a user task done, another ready) changes no waiting event
-    session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id)
-                    .execution_options(synchronize_session="evaluate"))
-    insert_rows(session, WaitingEvent, rows)
-    instance.waiting_digest = digest
+    if digest != instance.waiting_digest:  # the common step (a user task done, another ready) changes none
+        session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id)
+                        .execution_options(synchronize_session="evaluate"))
+        insert_rows(session, WaitingEvent, rows)
+    return digest
 
 
 def close_all(session: Session, instance: ProcessInstance, now: datetime, state: TaskState) -> None:
     """Withdraw every open task and waiting event of an instance (cancel, completion).
 
-    The new ``waiting_digest`` is left pending on ``instance`` for the caller to write.
+    The caller stores ``waiting_digest`` None on the instance: it waits for nothing now.
     """
     # "evaluate": in-session rows are updated in Python, never by a query (see row_writes.pipelined).
     session.execute(
@@ -184,4 +185,3 @@ def close_all(session: Session, instance: ProcessInstance, now: datetime, state:
     )
     session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id)
                     .execution_options(synchronize_session="evaluate"))
-    instance.waiting_digest = None

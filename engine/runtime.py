@@ -207,9 +207,9 @@ def save(eng: ProcessEngine, session: Session, loaded: Loaded, now: datetime) ->
                               {loaded.task: loaded.task_values} if loaded.task is not None else None)
         if completed:
             projection.close_all(session, row, now, TaskState.CANCELLED)
-            values.update(status=InstanceStatus.COMPLETED, completed_at=now)
+            values.update(status=InstanceStatus.COMPLETED, completed_at=now, waiting_digest=None)
         else:
-            projection.sync_waiting_events(session, loaded.case, row, wf)
+            values["waiting_digest"] = projection.sync_waiting_events(session, loaded.case, row, wf)
         update_row(session, row, values)
     loaded.ready_before = ready_user_tasks(wf)
     if completed:
@@ -281,6 +281,7 @@ def reproject(eng: ProcessEngine, session: Session, instance_id: int, actor: Act
     loaded = load(eng, session, instance_id, actor)
     now = eng.clock.now()
     projection.close_all(session, loaded.row, now, TaskState.CANCELLED)
+    loaded.row.waiting_digest = None
     projection.sync_tasks(session, loaded.case, loaded.row, loaded.workflow, now, loaded.definition.key, frozenset())
-    projection.sync_waiting_events(session, loaded.case, loaded.row, loaded.workflow)
+    loaded.row.waiting_digest = projection.sync_waiting_events(session, loaded.case, loaded.row, loaded.workflow)
     session.flush()
