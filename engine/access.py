@@ -8,6 +8,8 @@ within the case's scope; auditors never work tasks.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from storage import Case, ProjectParty, Task
@@ -51,9 +53,12 @@ def _scope_clause(scope: Scope, district_col, enterprise_col, project_col) -> Co
 
 def visible_cases(actor: Actor) -> ColumnElement[bool]:
     """WHERE clause over ``Case`` selecting the cases ``actor`` may read."""
-    clauses = [
-        _scope_clause(s, Case.district, Case.enterprise_code, Case.project_id) for s in actor.scopes
-    ]
+    return visible_cases_in(actor.scopes)
+
+
+def visible_cases_in(scopes: Iterable[Scope]) -> ColumnElement[bool]:
+    """WHERE clause over ``Case`` selecting the cases readable by someone holding ``scopes``."""
+    clauses = [_scope_clause(s, Case.district, Case.enterprise_code, Case.project_id) for s in scopes]
     return or_(false(), *clauses)
 
 

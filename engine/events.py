@@ -6,10 +6,11 @@ instance that set it. Each delivery is one locked step.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -18,7 +19,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 from storage import Case, ProcessInstance, WaitingEvent
 
 from . import access, projection, runtime
-from .actor import SYSTEM, Actor
+from .actor import SYSTEM, Actor, Scope
 from .errors import EngineError, EventNotDelivered, FieldErrors
 from .status import EventKind, InstanceStatus
 
@@ -36,16 +37,25 @@ def _check_name(name: str) -> None:
 def _waiting(session: Session, kind: EventKind, name: str, actor: Actor, **filters: Any) -> list[Any]:
     """Waiters (instance_id, spiff_id) for ``name`` among the cases ``actor`` may read: nobody
     moves a case it cannot see. Plain rows, not objects: delivery loads the instance anyway."""
+    shape = tuple(sorted((column, value is None) for column, value in filters.items()))
+    params = {f"f_{column}": value for column, value in filters.items() if value is not None}
+    return list(session.execute(_waiting_statement(kind, actor.scopes, shape), {"name": name, **params}))
+
+
+@functools.lru_cache(maxsize=512)
+def _waiting_statement(kind: EventKind, scopes: tuple[Scope, ...], shape: tuple[tuple[str, bool], ...]) -> Select[Any]:
+    # One statement per (kind, scopes, filters) shape, reused: building it costs more than running it.
     stmt = (
         select(WaitingEvent.instance_id, WaitingEvent.spiff_id)
         .join(ProcessInstance, ProcessInstance.id == WaitingEvent.instance_id)
         .join(Case, Case.id == WaitingEvent.case_id)
-        .where(WaitingEvent.kind == kind, WaitingEvent.name == name,
-               ProcessInstance.status == InstanceStatus.RUNNING, access.visible_cases(actor))
+        .where(WaitingEvent.kind == kind, WaitingEvent.name == bindparam("name"),
+               ProcessInstance.status == InstanceStatus.RUNNING, access.visible_cases_in(scopes))
     )
-    for column, value in filters.items():
-        stmt = stmt.where(getattr(WaitingEvent, column) == value)
-    return list(session.execute(stmt.order_by(WaitingEvent.instance_id)))
+    for column, is_null in shape:
+        attribute = getattr(WaitingEvent, column)
+        stmt = stmt.where(attribute.is_(None) if is_null else attribute == bindparam(f"f_{column}"))
+    return stmt.order_by(WaitingEvent.instance_id)
 
 
 def _definition_of(wf: BpmnWorkflow, spiff_id: str):  # type: ignore[no-untyped-def]

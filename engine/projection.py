@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions import SignalEventDefinition
@@ -167,10 +167,13 @@ def sync_waiting_events(session: Session, case: Case, instance: ProcessInstance,
         for r in rows
     ]).encode()).hexdigest()
     if digest != instance.waiting_digest:  # the common step (a user task done, another ready) changes none
-        session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id)
-                        .execution_options(synchronize_session="evaluate"))
+        # A Core statement: waiting rows are never held as objects (events.py reads columns).
+        session.connection().execute(_DELETE_WAITING, {"instance_id": instance.id})
         insert_rows(session, WaitingEvent, rows)
     return digest
+
+
+_DELETE_WAITING = delete(WaitingEvent.__table__).where(WaitingEvent.__table__.c.instance_id == bindparam("instance_id"))
 
 
 def close_all(session: Session, instance: ProcessInstance, now: datetime, state: TaskState) -> None:

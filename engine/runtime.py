@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -100,13 +100,25 @@ def _restore(eng: ProcessEngine, session: Session, row: ProcessInstance, case: C
     return loaded
 
 
+# Built once: the two locking reads every step starts with (reusing a statement object skips
+# its construction and cache-key computation).
+_LOCK_INSTANCE = (
+    select(ProcessInstance, Case).join(Case, Case.id == ProcessInstance.case_id)
+    .where(ProcessInstance.id == bindparam("instance_id"))
+    .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)
+)
+_LOCK_TASK = (
+    select(Task, ProcessInstance, Case)
+    .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+    .join(Case, Case.id == Task.case_id)
+    .where(Task.id == bindparam("task_id"))
+    .with_for_update(of=(ProcessInstance, Task)).execution_options(populate_existing=True)
+)
+
+
 def load(eng: ProcessEngine, session: Session, instance_id: int, actor: Actor) -> Loaded:
     """Lock instance ``instance_id`` (with its case) and restore its workflow: one query."""
-    found = session.execute(
-        select(ProcessInstance, Case).join(Case, Case.id == ProcessInstance.case_id)
-        .where(ProcessInstance.id == instance_id)
-        .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)
-    ).first()
+    found = session.execute(_LOCK_INSTANCE, {"instance_id": instance_id}).first()
     if found is None:
         raise NotFound(f"process instance {instance_id} does not exist")
     return _restore(eng, session, found[0], found[1], actor)
@@ -117,13 +129,7 @@ def load_for_task(eng: ProcessEngine, session: Session, task_id: int, actor: Act
 
     Read under the lock, the task's state is current: a concurrent completion is visible.
     """
-    found = session.execute(
-        select(Task, ProcessInstance, Case)
-        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-        .join(Case, Case.id == Task.case_id)
-        .where(Task.id == task_id)
-        .with_for_update(of=(ProcessInstance, Task)).execution_options(populate_existing=True)
-    ).first()
+    found = session.execute(_LOCK_TASK, {"task_id": task_id}).first()
     if found is None:
         raise NotFound(f"task {task_id} does not exist")
     task, row, case = found

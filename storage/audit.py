@@ -165,7 +165,10 @@ def append_audit_events(session: Session, events: Sequence[Mapping[str, Any]]) -
         seq += 1
         row["seq"], row["prev_hash"] = seq, prev_hash
         row["hash"] = prev_hash = event_hash(prev_hash, {name: row[name] for name in _HASHED_FIELDS})
-    session.execute(insert(AuditEvent.__table__), rows)
+    session.connection().execute(_INSERT, rows)  # the lock above flushed the session already
+
+
+_INSERT = insert(AuditEvent.__table__)
 
 
 def _checked_fields(*, action: str, at: datetime, actor: str | None, role: str | None = None,
