@@ -29,7 +29,7 @@ from .alarm_cases import dispatch_in_savepoint, enqueue_dispatch
 from .alarms import apply_outcomes
 from .policy import DevicePolicy
 from .resolve import RefKey, resolve_devices
-from .validation import Refused, check_reading
+from .validation import ReadingCheck, Refused
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ def check_batch(session: Session, readings: Sequence[Any], policy: DevicePolicy,
     devices = resolve_devices(session, {k for k in keys if k is not None})
     rows: dict[ReadingKey, ReadingRow] = {}
     project_of: dict[int, int] = {}
+    check = ReadingCheck(policy, now)
     for reading, ref in zip(readings, keys):
         target = devices.get(ref) if ref is not None else None
         try:
@@ -67,8 +68,8 @@ def check_batch(session: Session, readings: Sequence[Any], policy: DevicePolicy,
                 raise Refused(f"{UNKNOWN_DEVICE} {ref[0]}:{ref[1]}")
             if not target.active:
                 raise Refused(INACTIVE_DEVICE)
-            when, value, spec = check_reading(reading.quantity, reading.measured_at, reading.value,
-                                              reading.unit, reading.quality, policy, now)
+            when, value, spec = check(reading.quantity, reading.measured_at, reading.value, reading.unit,
+                                      reading.quality)
         except Refused as exc:
             result.refused.append((reading, str(exc)))
             continue
@@ -93,27 +94,32 @@ def _mark_seen(session: Session, device_ids: Sequence[int], now: datetime) -> No
         )
 
 
-def _evaluations(new_rows: list[ReadingRow], hourly: list[AggregateRow],
-                 policy: DevicePolicy) -> list[rules.Evaluation]:
-    found = []
+def _outcomes(new_rows: list[ReadingRow], hourly: list[AggregateRow],
+              policy: DevicePolicy) -> dict[tuple[int, str], rules.Outcome]:
+    """The batch's rules verdicts per (device, rule): every new reading, every hourly mean it moved."""
+    outcomes: dict[tuple[int, str], rules.Outcome] = {}
     latest_in_hour: dict[tuple[int, str, datetime], datetime] = {}
+    judge, hourly_rules = rules.judge_reading, rules.HOURLY_RULES
     for row in new_rows:
         if row.quality != "ok":
             continue  # a flagged value (maintenance, calibration…) is stored but judges nothing
-        ev = rules.evaluate_reading(policy, row.device_id, row.quantity, row.measured_at, row.value, row.unit)
-        if ev is not None:
-            found.append(ev)
-        if row.quantity in rules.HOURLY_RULES:
+        judge(outcomes, policy, row.device_id, row.quantity, row.measured_at, row.value, row.unit)
+        if row.quantity in hourly_rules:
             key = (row.device_id, row.quantity, hour_of(row.measured_at))
-            latest_in_hour[key] = max(latest_in_hour.get(key, row.measured_at), row.measured_at)
+            latest = latest_in_hour.get(key)
+            if latest is None or row.measured_at > latest:
+                latest_in_hour[key] = row.measured_at
     for agg in hourly:
         latest = latest_in_hour.get((agg.device_id, agg.quantity, agg.bucket))
         if latest is not None:
             ev = rules.evaluate_hourly_mean(policy, agg.device_id, agg.quantity, agg.bucket, agg.count,
                                             agg.total, latest)
             if ev is not None:
-                found.append(ev)
-    return found
+                if ev.severity is None:
+                    rules.record_normal(outcomes, ev.device_id, ev.rule, ev.measured_at)
+                else:
+                    rules.record_breach(outcomes, ev)
+    return outcomes
 
 
 def ingest_batch(session: Session, engine: ProcessEngine | None, policy: DevicePolicy,
@@ -131,7 +137,7 @@ def ingest_batch(session: Session, engine: ProcessEngine | None, policy: DeviceP
     result.duplicates += len(rows) - len(new_rows)
     seen = sorted(project_of)
     _mark_seen(session, seen, now)
-    outcomes = rules.summarize(_evaluations(new_rows, stored.hourly, policy))
+    outcomes = _outcomes(new_rows, stored.hourly, policy)
     changes = apply_outcomes(session, outcomes, project_of, seen, policy, now)
     result.alarms_raised = len(changes.opened)
     for alarm in changes.opened:

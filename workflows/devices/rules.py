@@ -60,37 +60,47 @@ def _evaluation(device_id: int, rule: str, when: datetime, severity: str | None,
     return Evaluation(device_id, rule, when, severity, {**values, "measured_at": when.isoformat()})
 
 
+def _breach(policy: DevicePolicy, rule: str, when: datetime, value: float) -> tuple[str, float, dict[str, Any]] | None:
+    """A reading rule's verdict on a value: None when normal, else (severity, limit, context).
+
+    Normal is the common case (thousands of readings a second), so it builds nothing.
+    """
+    if rule == "noise_leq":
+        day = policy.is_daytime(when)
+        limit = policy.noise_day_limit if day else policy.noise_night_limit
+        return (AlarmSeverity.ALARM.value, limit, {"period": "day" if day else "night"}) if value > limit else None
+    if rule == "noise_lmax":
+        if policy.is_daytime(when):
+            return None  # no Lmax limit by day
+        limit = policy.noise_night_limit + policy.noise_night_lmax_excess
+        return (AlarmSeverity.ALARM.value, limit, {"period": "night"}) if value > limit else None
+    if rule in ("crane_load", "crane_moment"):
+        if value >= policy.crane_cutoff_percent:
+            return AlarmSeverity.ALARM.value, policy.crane_cutoff_percent, {}
+        if value >= policy.crane_warning_percent:
+            return AlarmSeverity.WARNING.value, policy.crane_warning_percent, {}
+        return None
+    # wind
+    return (AlarmSeverity.ALARM.value, policy.wind_stop, {}) if value >= policy.wind_stop else None
+
+
+def _breach_evaluation(device_id: int, rule: str, quantity: str, when: datetime, value: float, unit: str,
+                       verdict: tuple[str, float, dict[str, Any]]) -> Evaluation:
+    severity, limit, extra = verdict
+    return _evaluation(device_id, rule, when, severity, quantity=quantity, value=value, unit=unit, limit=limit,
+                       **extra)
+
+
 def evaluate_reading(policy: DevicePolicy, device_id: int, quantity: str, when: datetime, value: float,
                      unit: str) -> Evaluation | None:
     """The evaluation of a reading by its rule, or None when no rule reads this quantity."""
     rule = READING_RULES.get(quantity)
     if rule is None:
         return None
-    severity: str | None = None
-    extra: dict[str, Any] = {}
-    if rule == "noise_leq":
-        day = policy.is_daytime(when)
-        limit = policy.noise_day_limit if day else policy.noise_night_limit
-        severity = AlarmSeverity.ALARM.value if value > limit else None
-        extra["period"] = "day" if day else "night"
-    elif rule == "noise_lmax":
-        if policy.is_daytime(when):
-            return _evaluation(device_id, rule, when, None, quantity=quantity, value=value, unit=unit,
-                               limit=None, period="day")
-        limit = policy.noise_night_limit + policy.noise_night_lmax_excess
-        severity = AlarmSeverity.ALARM.value if value > limit else None
-        extra["period"] = "night"
-    elif rule in ("crane_load", "crane_moment"):
-        limit = policy.crane_cutoff_percent
-        if value >= policy.crane_cutoff_percent:
-            severity = AlarmSeverity.ALARM.value
-        elif value >= policy.crane_warning_percent:
-            severity, limit = AlarmSeverity.WARNING.value, policy.crane_warning_percent
-    else:  # wind
-        limit = policy.wind_stop
-        severity = AlarmSeverity.ALARM.value if value >= limit else None
-    return _evaluation(device_id, rule, when, severity, quantity=quantity, value=value,
-                       unit=unit, limit=limit, **extra)
+    verdict = _breach(policy, rule, when, value)
+    if verdict is None:
+        return Evaluation(device_id, rule, when, None, {})
+    return _breach_evaluation(device_id, rule, quantity, when, value, unit, verdict)
 
 
 def evaluate_hourly_mean(policy: DevicePolicy, device_id: int, quantity: str, hour: datetime, count: int,
@@ -130,14 +140,44 @@ def summarize(evaluations: Iterable[Evaluation]) -> dict[tuple[int, str], Outcom
     """Fold a batch's evaluations into one outcome per (device, rule)."""
     outcomes: dict[tuple[int, str], Outcome] = {}
     for ev in evaluations:
-        out = outcomes.setdefault((ev.device_id, ev.rule), Outcome())
         if ev.severity is None:
-            if out.last_normal_at is None or ev.measured_at > out.last_normal_at:
-                out.last_normal_at = ev.measured_at
-            continue
-        out.breaches += 1
-        if out.last_breach_at is None or ev.measured_at > out.last_breach_at:
-            out.last_breach_at = ev.measured_at
-        if _worse(ev, out.worst):
-            out.worst = ev
+            record_normal(outcomes, ev.device_id, ev.rule, ev.measured_at)
+        else:
+            record_breach(outcomes, ev)
     return outcomes
+
+
+def record_normal(outcomes: dict[tuple[int, str], Outcome], device_id: int, rule: str, when: datetime) -> None:
+    """A normal value of ``rule`` on the device at ``when``: only the latest such time counts."""
+    out = outcomes.get((device_id, rule))
+    if out is None:
+        out = outcomes[(device_id, rule)] = Outcome()
+    if out.last_normal_at is None or when > out.last_normal_at:
+        out.last_normal_at = when
+
+
+def record_breach(outcomes: dict[tuple[int, str], Outcome], ev: Evaluation) -> None:
+    """A breach (``ev.severity`` set): counted, and kept if it is the worst so far."""
+    out = outcomes.setdefault((ev.device_id, ev.rule), Outcome())
+    out.breaches += 1
+    if out.last_breach_at is None or ev.measured_at > out.last_breach_at:
+        out.last_breach_at = ev.measured_at
+    if _worse(ev, out.worst):
+        out.worst = ev
+
+
+def judge_reading(outcomes: dict[tuple[int, str], Outcome], policy: DevicePolicy, device_id: int, quantity: str,
+                  when: datetime, value: float, unit: str) -> None:
+    """Apply the reading's rule, if any, and fold the verdict into ``outcomes``.
+
+    The same as ``summarize`` over ``evaluate_reading``, without an :class:`Evaluation` for
+    every normal value (the ingest judges every reading it stores).
+    """
+    rule = READING_RULES.get(quantity)
+    if rule is None:
+        return
+    verdict = _breach(policy, rule, when, value)
+    if verdict is None:
+        record_normal(outcomes, device_id, rule, when)
+    else:
+        record_breach(outcomes, _breach_evaluation(device_id, rule, quantity, when, value, unit, verdict))

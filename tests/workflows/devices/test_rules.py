@@ -7,7 +7,7 @@ import pytest
 
 from web.config import DEFAULTS
 from workflows.devices.policy import DevicePolicy
-from workflows.devices.rules import evaluate_hourly_mean, evaluate_reading, summarize
+from workflows.devices.rules import evaluate_hourly_mean, evaluate_reading, judge_reading, summarize
 
 POLICY = DevicePolicy.from_config(DEFAULTS)
 DAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)     # 10:00 in Shanghai
@@ -65,3 +65,20 @@ def test_summarize_keeps_the_worst_latest_breach_and_the_last_normal_time():
     assert crane.last_breach_at == DAY + timedelta(minutes=4) and crane.last_normal_at == DAY + timedelta(minutes=3)
     quiet = out[(2, "crane_load")]
     assert quiet.breaches == 0 and quiet.worst is None and quiet.last_normal_at == DAY
+
+
+def test_judging_readings_one_by_one_folds_like_summarize():
+    # The ingest folds each reading's verdict straight into the outcomes (judge_reading)
+    # instead of building an evaluation per normal value; the outcomes must be the same.
+    readings = [(1, "crane_load_pct", DAY + timedelta(minutes=m), v) for m, v in ((0, 95), (1, 101), (2, 99), (3, 50))]
+    readings += [(2, "noise_leq", NIGHT, 54), (2, "noise_leq", NIGHT + timedelta(minutes=1), 56),
+                 (2, "noise_lmax", DAY, 120), (3, "wind_speed", DAY, 14), (3, "pm25", DAY, 999)]
+    judged: dict = {}
+    for device, quantity, when, value in readings:
+        judge_reading(judged, POLICY, device, quantity, when, value, "")
+    evaluated = [evaluate_reading(POLICY, device, quantity, when, value, "") for device, quantity, when, value in readings]
+    assert judged == summarize(ev for ev in evaluated if ev is not None)
+    assert judged[(2, "noise_leq")].worst.values == {"quantity": "noise_leq", "value": 56, "unit": "", "limit": 55.0,
+                                                      "period": "night",
+                                                      "measured_at": (NIGHT + timedelta(minutes=1)).isoformat()}
+    assert (3, "pm25") not in judged and judged[(2, "noise_lmax")].last_normal_at == DAY
