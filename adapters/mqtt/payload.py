@@ -18,6 +18,7 @@ A message with a malformed envelope is refused whole; a bad value is refused alo
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -43,6 +44,12 @@ class PayloadRefused(ValueError):
         self.kind = kind
 
 
+# Topics seen recently, parsed: a device sends on the same topic all day. Bounded, since
+# anyone may publish on the subscribed filters; a refused topic raises and is not kept.
+TOPIC_CACHE_SIZE = 16384
+
+
+@functools.lru_cache(maxsize=TOPIC_CACHE_SIZE)
 def parse_topic(topic: str) -> tuple[DeviceRef, str]:
     """The device and kind (``readings`` or ``hj212``) a topic names.
 
@@ -84,9 +91,19 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+# One decoder for every message: json.loads with an option builds a new one each call, which
+# cost as much as the decoding itself. A decoder keeps no state between calls.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _decode(payload: bytes) -> Any:
+    # As json.loads does with bytes: UTF-8, -16 or -32, told apart by the first bytes.
+    return _DECODER.decode(payload.decode(json.detect_encoding(payload), "surrogatepass"))
+
+
 def _json_readings(device: DeviceRef, topic: str, payload: bytes) -> tuple[list[Reading], list[str]]:
     try:
-        body = json.loads(payload, parse_constant=_reject_constant)
+        body = _decode(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PayloadRefused("json", f"malformed JSON: {exc}") from None
     if not isinstance(body, dict):
@@ -114,8 +131,7 @@ def _json_readings(device: DeviceRef, topic: str, payload: bytes) -> tuple[list[
             refused.append(f"{key}: unknown quality {quality!r}")
             continue
         try:
-            number = finite_number(quantity, raw)
-            value = check_value(quantity, to_canonical_unit(quantity, number, units.get(key)))
+            value = check_value(quantity, to_canonical_unit(quantity, finite_number(quantity, raw), units.get(key)))
         except ValueRefused as exc:
             refused.append(str(exc))
             continue
