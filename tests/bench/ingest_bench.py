@@ -19,7 +19,8 @@ clock starts (it takes a second or two once, like importing the code).
 
 Run with ``make bench`` or ``python -m tests.bench.ingest_bench`` (PostgreSQL from
 OVERSITE_TEST_DATABASE_URL, a private database; Debian's mosquitto). Sizes:
-BENCH_MESSAGES (default 40000), BENCH_RATE readings/s (10000), BENCH_SECONDS (10).
+BENCH_MESSAGES (default 40000), BENCH_RATE readings/s (10000), BENCH_SECONDS (10); BENCH_PUBLISHER
+(raw, or paho) picks (c)'s load generator (tests/bench/raw_publisher.py says why raw).
 """
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ from storage import Alarm, Device
 from storage.readings import Reading as StoredReading
 from tests.fixtures.database import private_pg_database
 from tests.fixtures.devices import ADMIN, devices_config, make_projects
+from tests.bench.raw_publisher import RawPublisher
 from tests.fixtures.mqtt import Broker, find_mosquitto
 from workflows import bpmn_files, build_engine, build_registries
 from workflows.devices import FAMILY as DEVICES
@@ -59,6 +61,7 @@ RATE = int(os.environ.get("BENCH_RATE", "10000"))          # readings per second
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 BATCH = int(os.environ.get("BENCH_BATCH", "500"))     # ingest batch size (messages)
 COMMIT_PROCESS = os.environ.get("BENCH_COMMIT_PROCESS", "1") != "0"
+PUBLISHER = os.environ.get("BENCH_PUBLISHER", "raw")   # (c)'s load generator: raw or paho
 WATCH_SECONDS = 0.01  # the watcher's polling period: latencies are late by up to this much
 DEVICES_PER_PROJECT = 50
 
@@ -184,35 +187,58 @@ def oversite_ingest(broker: Broker, sinks: Sinks, count: int) -> tuple[float, In
 
 
 def paced_publisher(host: str, port: int, rate: float, seconds: float, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    """(c)'s load, in its own process: ``rate`` messages/s; a crane overload every 0.2 s."""
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-paced", protocol=mqtt.MQTTv5)
-    client.max_inflight_messages_set(1000)
-    client.connect(host, port)
-    client.loop_start()
+    """(c)'s load, in its own process: ``rate`` messages/s; a crane overload every 0.2 s.
+
+    Sends through :class:`RawPublisher` (BENCH_PUBLISHER=paho: through paho, which costs
+    this machine ~0.8 core at 5,000 messages/s; raw_publisher.py says why that skews (c)).
+    Reports what it sent and the CPU it used.
+    """
+    if PUBLISHER == "paho":
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-paced", protocol=mqtt.MQTTv5)
+        client.max_inflight_messages_set(1000)
+        client.connect(host, port)
+        client.loop_start()
+        infos = []
+
+        def send(topic: str, body: bytes) -> None:
+            infos.append(client.publish(topic, body, qos=1))
+
+        def flush() -> None:
+            pass
+
+        def finish() -> None:
+            for info in infos:  # paho drops what it still holds on disconnect
+                info.wait_for_publish(60)
+            client.disconnect()
+            client.loop_stop()
+    else:
+        raw = RawPublisher(host, port, "bench-paced", max_inflight=1000)
+        send, flush = raw.publish, raw.pump
+
+        def finish() -> None:
+            raw.close(60)
+    cpu_started = time.process_time()
     breaches: dict[str, float] = {}
-    infos = []
     started = time.monotonic()
     sent, next_breach = 0, 0.0
     base = datetime.now(timezone.utc) + timedelta(minutes=1)
     while (elapsed := time.monotonic() - started) < seconds:
         due = int(elapsed * rate) - sent
         for _ in range(due):
-            infos.append(client.publish(topic(sent), payload(sent, base), qos=1))
+            send(topic(sent), payload(sent, base))
             sent += 1
         if elapsed >= next_breach and len(breaches) < 200:
             code = f"CR{len(breaches):03d}"
             now = datetime.now(timezone.utc)
             body = json.dumps({"ts": now.isoformat(), "values": {"crane_load_pct": 105.0}}).encode()
-            infos.append(client.publish(f"oversite/P1/{code}/readings", body, qos=1))
+            send(f"oversite/P1/{code}/readings", body)
             breaches[code] = now.timestamp()
             next_breach += 0.2
+        flush()
         time.sleep(0.002)
     elapsed = time.monotonic() - started
-    for info in infos:  # paho drops what it still holds on disconnect
-        info.wait_for_publish(60)
-    client.disconnect()
-    client.loop_stop()
-    out.put((sent, elapsed, breaches))
+    finish()
+    out.put((sent, elapsed, breaches, time.process_time() - cpu_started))
 
 
 def case_watcher(database_url: str, stop: multiprocessing.Event, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -259,7 +285,7 @@ def alarm_latency(broker: Broker, sinks: Sinks, sessions, readings_per_second: i
         target=paced_publisher, args=(broker.host, broker.port, readings_per_second / 2, SECONDS, queue))
     started = time.perf_counter()
     proc.start()
-    sent, pub_seconds, breaches = queue.get(timeout=SECONDS + 120)
+    sent, pub_seconds, breaches, pub_cpu = queue.get(timeout=SECONDS + 120)
     proc.join()
     expected = before + 2 * sent + len(breaches)
     while ingest.committed < expected and time.perf_counter() - started < SECONDS + 60:
@@ -277,7 +303,8 @@ def alarm_latency(broker: Broker, sinks: Sinks, sessions, readings_per_second: i
     cases = {code for code, dispatched, case_id in rows if dispatched is not None and case_id is not None}
     latencies = sorted((visible[code] - breaches[code]) * 1000 for code in cases if code in breaches and code in visible)
     print(f"(c) offered {2 * sent / pub_seconds:,.0f} readings/s for {pub_seconds:.1f} s; ingest kept up at "
-          f"{2 * sent / drained:,.0f} readings/s ({drained:.1f} s to drain)")
+          f"{2 * sent / drained:,.0f} readings/s ({drained:.1f} s to drain); the load generator "
+          f"({PUBLISHER} publisher) used {pub_cpu / pub_seconds:.2f} core")
     if ingest.committed < expected:
         print(f"    NOT DRAINED: {expected - ingest.committed:,} readings missing; ingest counters: {stats.snapshot()}")
     if latencies:
