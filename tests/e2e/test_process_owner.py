@@ -306,6 +306,9 @@ def test_properties_panel_writes_the_oversite_extensions(live_server: LiveServer
     page.locator("#prop-default").check()
 
     page.get_by_role("button", name="校验").click()
+    expect(page.locator("#model-status")).to_contain_text("问题")  # validation answered, either way
+    problems = page.locator("#problem-list").inner_text()
+    assert not problems.strip(), problems  # name the problem if validation finds one
     expect(page.locator("#model-status")).to_have_text("未发现问题，模型可以发布。")
     screenshot(page, "model_new_panel", full_page=False)
     page.get_by_role("button", name="发布").click()
@@ -344,3 +347,40 @@ def test_properties_panel_writes_the_oversite_extensions(live_server: LiveServer
     page.select_option("#element-picker", "lane_bottom")
     expect(page.locator("#prop-role")).to_have_value("district_admin")
     page_problems.assert_none()
+
+
+# A model change re-renders the panel one frame later; text typed meanwhile in another field
+# (not yet committed: that happens on "change") must survive it, parameter rows included.
+CHANGE_MODEL_AND_WAIT_A_FRAME = """async () => {
+  const modeler = window.oversite.modeler;
+  const svc = modeler.get("elementRegistry").get("svc");
+  modeler.get("modeling").updateProperties(svc, { name: "保存状态" });
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+}"""
+
+
+def test_a_refresh_after_a_model_change_keeps_what_is_being_typed(live_server: LiveServer, page: Page,
+                                                                   page_problems: PageProblems) -> None:
+    server = live_server
+    server.make_user("owner", [("process_owner", None, None)])
+    log_in(page, server, "owner", next_path="/models/new")
+    expect(page.locator("#model-editor[data-ready=true]")).to_be_attached()
+    page.evaluate(BUILD_NEW_DIAGRAM)
+    page.select_option("#element-picker", "svc")
+    page.select_option("#prop-operation", "case.set_data")
+
+    page.locator("#prop-result").fill("saved")  # typed, not committed yet
+    page.evaluate(CHANGE_MODEL_AND_WAIT_A_FRAME)
+    expect(page.locator("#prop-name")).to_have_value("保存状态")  # the panel did refresh
+    expect(page.locator("#prop-result")).to_have_value("saved")
+    page.locator("#prop-result").press("Tab")
+
+    page.get_by_role("button", name="添加参数").click()
+    page.locator("#prop-parameters tbody tr:last-child [data-param=id]").fill("status")
+    page.evaluate(CHANGE_MODEL_AND_WAIT_A_FRAME)
+    expect(page.locator("#prop-parameters tbody tr:last-child [data-param=id]")).to_have_value("status")
+    page.locator("#prop-parameters tbody tr:last-child [data-param=id]").press("Tab")
+
+    xml = page.evaluate("async () => (await window.oversite.modeler.saveXML()).xml")
+    assert 'resultVariable="saved"' in xml
+    assert '<spiffworkflow:parameter id="status"' in xml

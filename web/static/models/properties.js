@@ -85,18 +85,22 @@ export class PropertiesPanel {
       if (this.element && !this.registry.get(this.element.id)) {
         this.element = this.canvas.getRootElement();
       }
-      this.refresh();
+      this.refresh(true);
     });
   }
 
   // --- rendering ------------------------------------------------------------------------
 
-  refresh() {
+  // keepEditing: a refresh after a model change (one frame later) must not undo what is being
+  // typed in another field, which would be lost when that field commits on "change".
+  refresh(keepEditing = false) {
     // Selection events also fire while a diagram is being cleared or imported, when the
     // root is still bpmn-js' implicit root (no business object): nothing to show yet.
     if (!this.element || !this.element.businessObject) {
       return;
     }
+    const editing = keepEditing && this.form.contains(document.activeElement) ? document.activeElement : null;
+    const typed = editing ? { value: editing.value, checked: editing.checked } : null;
     const bo = this.bo;
     const process = processOf(bo);
     const timer = eventDefinition(bo, "bpmn:TimerEventDefinition");
@@ -133,7 +137,7 @@ export class PropertiesPanel {
       byId("prop-due").value = this.ext.getProperty(bo, DUE_IN);
     }
     if (sections["service-task"]) {
-      this.renderOperator(this.ext.getOperator(bo));
+      this.renderOperator(this.ext.getOperator(bo), editing);
     }
     if (sections["script-task"]) {
       byId("prop-script").value = bo.script || "";
@@ -167,9 +171,15 @@ export class PropertiesPanel {
       input.removeAttribute("aria-invalid");
     }
     this.fillPicker();
+    if (editing && editing.isConnected) {
+      editing.value = typed.value;
+      if (editing.type === "checkbox") {
+        editing.checked = typed.checked;
+      }
+    }
   }
 
-  renderOperator(operator) {
+  renderOperator(operator, editing = null) {
     const select = byId("prop-operation");
     selectValue(select, operator.name, this.messages.unknownChoice);
     const option = select.selectedOptions[0];
@@ -177,7 +187,9 @@ export class PropertiesPanel {
     byId("prop-result").value = operator.resultVariable;
     byId("prop-result").disabled = !operator.name;
     byId("add-parameter").disabled = !operator.name;
-    this.parameterBody.replaceChildren(...operator.parameters.map((p) => this.parameterRow(p)));
+    if (!(editing && this.parameterBody.contains(editing))) {  // rows being typed in stay as they are
+      this.parameterBody.replaceChildren(...operator.parameters.map((p) => this.parameterRow(p)));
+    }
   }
 
   parameterRow(parameter) {
