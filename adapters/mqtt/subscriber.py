@@ -39,6 +39,8 @@ from .settings import MqttSettings
 
 log = logging.getLogger("oversite.ingest.mqtt")
 
+READ_BURST = 200  # packets read without a select() before commits and keepalive are looked at
+
 
 class MqttIngest:
     """Subscribes, batches readings into the sink and acknowledges after each commit.
@@ -64,6 +66,7 @@ class MqttIngest:
         self.sink_seconds = 0.0
         self._batch = Batch()
         self._batched = 0  # messages in the current batch (QoS 0 ones have no ack)
+        self._received = 0  # messages ever received (tells whether a read brought one)
         self._first_at = 0.0
         self._generation = 0  # connection number: packet ids are valid on one connection only
         self._subscribed = threading.Event()
@@ -92,6 +95,8 @@ class MqttIngest:
                 if not self._connected() and not self._connect(stop):
                     continue
                 rc = self.client.loop(timeout=self._loop_timeout())
+                if rc == mqtt.MQTT_ERR_SUCCESS:
+                    rc = self._read_waiting()
                 if rc != mqtt.MQTT_ERR_SUCCESS:
                     self._lost(rc, stop)
                     continue
@@ -202,9 +207,26 @@ class MqttIngest:
         if not self._batched:
             self._first_at = time.monotonic()
         self._batched += 1
+        self._received += 1
         if msg.qos > 0:
             self._batch.acks.append((msg.mid, msg.qos))
         self._batch.messages.append((msg.topic, msg.payload))
+
+    def _read_waiting(self) -> mqtt.MQTTErrorCode:
+        """Read the messages already waiting on the socket, without a select() for each.
+
+        paho's ``loop()`` reads one packet per select(); under load the socket holds many,
+        and the select with paho's bookkeeping around it was ~15 % of this thread's time per
+        message. ``loop_read`` reads the next packet or finds none waiting; a burst stops at
+        the first read that brought no message, or after ``READ_BURST`` reads so that
+        commits, acknowledgements and keepalive are looked after in between.
+        """
+        for _ in range(READ_BURST):
+            received = self._received
+            rc = self.client.loop_read()
+            if rc != mqtt.MQTT_ERR_SUCCESS or self._received == received:
+                return rc
+        return mqtt.MQTT_ERR_SUCCESS
 
     def _due(self) -> bool:
         if not self._batched:
