@@ -8,7 +8,7 @@ from datetime import datetime
 
 from lxml import etree
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -40,9 +40,12 @@ class _Parsed:
 
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
+    """The newest version of ``key``; its XML and spec (tens of kB) load only if read, since
+    starting a case needs just the id and the spec comes from the cache."""
     return session.scalars(
         select(ProcessDefinition).where(ProcessDefinition.key == key)
         .order_by(ProcessDefinition.version.desc()).limit(1)
+        .options(defer(ProcessDefinition.bpmn_xml), defer(ProcessDefinition.spec))
     ).first()
 
 
