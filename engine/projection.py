@@ -167,8 +167,9 @@ def sync_waiting_events(session: Session, case: Case, instance: ProcessInstance,
         for r in rows
     ]).encode()).hexdigest()
     if digest != instance.waiting_digest:  # the common step (a user task done, another ready) changes none
-        # A Core statement: waiting rows are never held as objects (events.py reads columns).
-        session.connection().execute(_DELETE_WAITING, {"instance_id": instance.id})
+        if instance.waiting_digest is not None:  # None: a new instance, or one closed; it has no rows
+            # A Core statement: waiting rows are never held as objects (events.py reads columns).
+            session.connection().execute(_DELETE_WAITING, {"instance_id": instance.id})
         insert_rows(session, WaitingEvent, rows)
     return digest
 
