@@ -6,6 +6,8 @@ protocol. A batch is one transaction: resolve devices (a query per protocol), ch
 reading (no query), insert the new ones in bulk, upsert the aggregates and latest values,
 mark the devices seen, apply the rules, open/update/clear alarms and dispatch new alarms to
 BPMN, commit. Bad input never raises: each refused reading comes back with its reason.
+When some devices in a batch breach a rule, their readings are committed first, in a small
+transaction of their own, so their alarm cases need not wait for the rest (``alarms_first``).
 """
 from __future__ import annotations
 
@@ -148,11 +150,43 @@ def ingest_batch(session: Session, engine: ProcessEngine | None, policy: DeviceP
     return result
 
 
-class DeviceReadingSink:
-    """The real :class:`adapters.readings.ReadingSink`: one committed transaction per batch.
+def alarms_first(readings: Sequence[Any], policy: DevicePolicy) -> tuple[list[Any], list[Any]]:
+    """Split a batch: the readings of devices with a likely single-value breach, and the rest.
 
-    Thread-safe (it holds no mutable state); a database failure raises and commits nothing,
-    so the adapter must not acknowledge the batch (it will be redelivered).
+    Under load a batch holds thousands of readings and its transaction takes hundreds of
+    milliseconds; an alarm in it would wait for all of them before its case exists. Committing
+    the few breaching devices first lets their case exist after a small transaction. Every
+    reading of such a device goes first, so each device's readings are still judged together
+    (duplicates in the batch, normal-after-breach) exactly as in one batch.
+    """
+    urgent = {_ref_key(r) for r in readings
+              if isinstance(r, Reading) and rules.may_breach(policy, r.quantity, r.measured_at, r.value)}
+    urgent.discard(None)
+    if not urgent:
+        return [], list(readings)
+    first, rest = [], []
+    for r in readings:
+        (first if _ref_key(r) in urgent else rest).append(r)
+    return first, rest
+
+
+def _add(total: BatchResult, part: BatchResult) -> None:
+    total.stored += part.stored
+    total.duplicates += part.duplicates
+    total.refused.extend(part.refused)
+    total.alarms_raised += part.alarms_raised
+
+
+class DeviceReadingSink:
+    """The real :class:`adapters.readings.ReadingSink`: committed transactions per batch.
+
+    A batch is one transaction, or two when some devices in it breach a rule: theirs first
+    (:func:`alarms_first`), then the rest. Either way ``write_batch`` returns only after
+    both committed; if the second fails it raises, the adapter acknowledges nothing, and on
+    redelivery the first part's readings are recognised as duplicates (no second alarm).
+
+    Thread-safe (it holds no mutable state); a database failure raises, so the adapter must
+    not acknowledge the batch (it will be redelivered).
     """
 
     def __init__(self, session_factory: sessionmaker[Session], engine: ProcessEngine | None,
@@ -162,21 +196,32 @@ class DeviceReadingSink:
     def write_batch(self, readings: Sequence[Reading]) -> BatchResult:
         if not readings:
             return BatchResult()
+        first, rest = alarms_first(readings, self.policy)
+        if not first:
+            result = self._commit(rest)
+        else:
+            result = self._commit(first)
+            if rest:
+                _add(result, self._commit(rest))
+            position = {id(r): i for i, r in enumerate(readings)}
+            result.refused.sort(key=lambda refusal: position[id(refusal[0])])  # in the batch's order
+        if result.refused:
+            log.info("batch of %d: %d stored, %d duplicates, %d refused (first: %s)", len(readings),
+                     result.stored, result.duplicates, len(result.refused), result.refused[0][1])
+        return result
+
+    def _commit(self, readings: Sequence[Reading]) -> BatchResult:
         for attempt in range(1, RETRIES + 1):
             try:
                 with self.session_factory() as session, session.begin():
-                    result = ingest_batch(session, self.engine, self.policy, readings, self.clock.now())
-                break
+                    return ingest_batch(session, self.engine, self.policy, readings, self.clock.now())
             except OperationalError as exc:
                 # Concurrent ingest processes may deadlock on shared aggregate or alarm rows
                 # (PostgreSQL aborts one of them): the batch was rolled back whole, run it again.
                 if attempt == RETRIES or getattr(exc.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES:
                     raise
                 log.warning("batch of %d: %s; retrying (attempt %d)", len(readings), exc.orig, attempt + 1)
-        if result.refused:
-            log.info("batch of %d: %d stored, %d duplicates, %d refused (first: %s)", len(readings),
-                     result.stored, result.duplicates, len(result.refused), result.refused[0][1])
-        return result
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 class SinkServices(Protocol):

@@ -66,14 +66,16 @@ def _breach(policy: DevicePolicy, rule: str, when: datetime, value: float) -> tu
     Normal is the common case (thousands of readings a second), so it builds nothing.
     """
     if rule == "noise_leq":
+        if value <= policy.noise_day_limit and value <= policy.noise_night_limit:
+            return None  # normal by day and by night: no need to work out which it is
         day = policy.is_daytime(when)
         limit = policy.noise_day_limit if day else policy.noise_night_limit
         return (AlarmSeverity.ALARM.value, limit, {"period": "day" if day else "night"}) if value > limit else None
     if rule == "noise_lmax":
-        if policy.is_daytime(when):
-            return None  # no Lmax limit by day
         limit = policy.noise_night_limit + policy.noise_night_lmax_excess
-        return (AlarmSeverity.ALARM.value, limit, {"period": "night"}) if value > limit else None
+        if value <= limit or policy.is_daytime(when):
+            return None  # within the night limit, or by day, when Lmax has none
+        return AlarmSeverity.ALARM.value, limit, {"period": "night"}
     if rule in ("crane_load", "crane_moment"):
         if value >= policy.crane_cutoff_percent:
             return AlarmSeverity.ALARM.value, policy.crane_cutoff_percent, {}
@@ -181,3 +183,19 @@ def judge_reading(outcomes: dict[tuple[int, str], Outcome], policy: DevicePolicy
         record_normal(outcomes, device_id, rule, when)
     else:
         record_breach(outcomes, _breach_evaluation(device_id, rule, quantity, when, value, unit, verdict))
+
+
+def may_breach(policy: DevicePolicy, quantity: object, when: object, value: object) -> bool:
+    """Whether an unchecked reading would breach its single-value rule (never raises).
+
+    For ordering only (the sink commits such readings' devices first, ingest.py): the reading
+    is judged again, properly, once it has been checked and stored.
+    """
+    rule = READING_RULES.get(quantity) if isinstance(quantity, str) else None
+    if rule is None or isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not isinstance(when, datetime) or when.tzinfo is None:
+        return False
+    spec = policy.quantities.get(quantity)  # an impossible value will be refused, not alarmed on
+    if spec is None or not spec.min <= value <= spec.max:
+        return False
+    return _breach(policy, rule, when, float(value)) is not None
