@@ -56,6 +56,11 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
     return visible_cases_in(actor.scopes)
 
 
+def reads_every_case(scopes: Iterable[Scope]) -> bool:
+    """Does someone holding ``scopes`` read every case (so a query needs no scope filter)?"""
+    return any(s.role in READ_ALL_ROLES or (s.role != "enterprise" and s.district is None) for s in scopes)
+
+
 def visible_cases_in(scopes: Iterable[Scope]) -> ColumnElement[bool]:
     """WHERE clause over ``Case`` selecting the cases readable by someone holding ``scopes``."""
     clauses = [_scope_clause(s, Case.district, Case.enterprise_code, Case.project_id) for s in scopes]

@@ -48,10 +48,11 @@ def _waiting_statement(kind: EventKind, scopes: tuple[Scope, ...], shape: tuple[
     stmt = (
         select(WaitingEvent.instance_id, WaitingEvent.spiff_id)
         .join(ProcessInstance, ProcessInstance.id == WaitingEvent.instance_id)
-        .join(Case, Case.id == WaitingEvent.case_id)
         .where(WaitingEvent.kind == kind, WaitingEvent.name == bindparam("name"),
-               ProcessInstance.status == InstanceStatus.RUNNING, access.visible_cases_in(scopes))
+               ProcessInstance.status == InstanceStatus.RUNNING)
     )
+    if not access.reads_every_case(scopes):  # the join costs more to plan than the lookup to run
+        stmt = stmt.join(Case, Case.id == WaitingEvent.case_id).where(access.visible_cases_in(scopes))
     for column, is_null in shape:
         attribute = getattr(WaitingEvent, column)
         stmt = stmt.where(attribute.is_(None) if is_null else attribute == bindparam(f"f_{column}"))
