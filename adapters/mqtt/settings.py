@@ -22,8 +22,9 @@ class MqttSettings:
             (empty: a plain subscription, each process gets every message).
         session_expiry: seconds the broker keeps the session (and queues messages) while the
             process is away (MQTT 5 Session Expiry Interval).
-        receive_maximum: unacknowledged QoS 1 messages the broker may send at once; bounds
-            what the process holds in memory. At least ``batch_size``.
+        receive_maximum: unacknowledged QoS 1 messages the broker may send at once (Mosquitto
+            2.0.11 was seen to exceed it once acknowledgements flow; docs/ingest.md). At least
+            ``batch_size``.
         batch_size, batch_delay: a batch is committed at this many messages or this age.
         keepalive: seconds between pings.
         commit_process: parse and commit batches in a child process when the ingest has a
