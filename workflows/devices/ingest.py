@@ -117,10 +117,7 @@ def _outcomes(new_rows: list[ReadingRow], hourly: list[AggregateRow],
             ev = rules.evaluate_hourly_mean(policy, agg.device_id, agg.quantity, agg.bucket, agg.count,
                                             agg.total, latest)
             if ev is not None:
-                if ev.severity is None:
-                    rules.record_normal(outcomes, ev.device_id, ev.rule, ev.measured_at)
-                else:
-                    rules.record_breach(outcomes, ev)
+                rules.record(outcomes, ev)
     return outcomes
 
 

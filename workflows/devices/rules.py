@@ -142,11 +142,16 @@ def summarize(evaluations: Iterable[Evaluation]) -> dict[tuple[int, str], Outcom
     """Fold a batch's evaluations into one outcome per (device, rule)."""
     outcomes: dict[tuple[int, str], Outcome] = {}
     for ev in evaluations:
-        if ev.severity is None:
-            record_normal(outcomes, ev.device_id, ev.rule, ev.measured_at)
-        else:
-            record_breach(outcomes, ev)
+        record(outcomes, ev)
     return outcomes
+
+
+def record(outcomes: dict[tuple[int, str], Outcome], ev: Evaluation) -> None:
+    """Fold one evaluation, normal or breach, into ``outcomes``."""
+    if ev.severity is None:
+        record_normal(outcomes, ev.device_id, ev.rule, ev.measured_at)
+    else:
+        record_breach(outcomes, ev)
 
 
 def record_normal(outcomes: dict[tuple[int, str], Outcome], device_id: int, rule: str, when: datetime) -> None:
