@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -21,14 +22,20 @@ from tests.fixtures.reading_sink import SimulatedCrash
 
 
 class CrashingSink:
-    """The real sink, made to "die" right after committing its ``crash_at``-th batch."""
+    """The real sink, made to "die" right after committing its ``crash_at``-th batch.
 
-    def __init__(self, real: object, crash_at: int) -> None:
-        self.real, self.crash_at, self.batches = real, crash_at, 0
+    The first commit is slowed by ``first_delay`` seconds: the burst arrives meanwhile, which
+    is the worst case for the batch after it (a slow machine's first commit; CI saw it).
+    """
+
+    def __init__(self, real: object, crash_at: int, first_delay: float = 0.0) -> None:
+        self.real, self.crash_at, self.first_delay, self.batches = real, crash_at, first_delay, 0
 
     def write_batch(self, readings: Sequence[Reading]) -> BatchResult:
         result: BatchResult = self.real.write_batch(readings)  # type: ignore[attr-defined]
         self.batches += 1
+        if self.batches == 1:
+            time.sleep(self.first_delay)
         if self.batches == self.crash_at:
             raise SimulatedCrash("after commit, before acknowledgement")
         return result
@@ -41,8 +48,12 @@ def stored_count(env: DevicesEnv) -> int:
 
 def run_ingest(env: DevicesEnv, broker: Broker, sink: object, stop: threading.Event,
                client_id: str = "e2e-ingest") -> tuple[Ingest, threading.Thread, list[BaseException]]:
+    # A batch fills while the one before it commits, so it is bounded by what the broker may
+    # send unacknowledged, not by batch_size: a small Receive Maximum keeps the 1,000-message
+    # burst spread over many batches however slow a commit is.
     settings = IngestSettings(mqtt=MqttSettings(host=broker.host, port=broker.port, client_id=client_id,
-                                                batch_size=200, batch_delay=0.05, backoff_max=0.5),
+                                                receive_maximum=200, batch_size=200, batch_delay=0.05,
+                                                backoff_max=0.5),
                               hj212_host="127.0.0.1", hj212_port=0, batch_delay=0.05)
     runner = Ingest(sink, settings)  # type: ignore[arg-type]
     crashed: list[BaseException] = []
@@ -59,8 +70,6 @@ def run_ingest(env: DevicesEnv, broker: Broker, sink: object, stop: threading.Ev
 
 
 def wait_until(predicate, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -78,7 +87,7 @@ def test_mqtt_burst_with_a_crash_stores_every_reading_once(devices_env: DevicesE
                 for n in range(1000)]
     stop = threading.Event()
     # The MQTT thread dies after committing its 2nd batch, before acknowledging it.
-    runner, thread, crashed = run_ingest(env, mqtt_broker, CrashingSink(env.sink, crash_at=2), stop)
+    runner, thread, crashed = run_ingest(env, mqtt_broker, CrashingSink(env.sink, crash_at=2, first_delay=1.0), stop)
     assert wait_until(lambda: runner.mqtt is not None and runner.mqtt.subscribed.is_set())
     publish_all(mqtt_broker, messages)
     thread.join(30)
