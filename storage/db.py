@@ -8,6 +8,8 @@ from sqlalchemy import ColumnElement, Engine, any_, bindparam, create_engine, ev
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
+from . import pg_connections
+
 
 def normalize_url(url: str) -> str:
     """Use psycopg 3 for plain ``postgresql://`` URLs."""
@@ -26,8 +28,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # transaction serializes writers up front, which is what FOR UPDATE gives PostgreSQL.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    # With SQLAlchemy's own pre-ping asked for, every checkout is pinged already.
+    pg_connections.configure(engine, ping_after=None if kwargs.get("pool_pre_ping") else pg_connections.DEFAULT_PING_AFTER)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -16,11 +16,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Insert, Table, Update, bindparam, exc, inspect, insert, update
+from sqlalchemy import Insert, Table, Update, bindparam, inspect, insert, update
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .base import Base
+from .pg_connections import driver_errors
 
 
 def update_row(session: Session, obj: Base, values: Mapping[str, Any]) -> None:
@@ -83,11 +84,5 @@ def pipelined(session: Session) -> Iterator[None]:
         yield
         return
     driver = connection.connection.driver_connection
-    try:
-        with driver.pipeline():  # type: ignore[union-attr]
-            yield
-    except exc.DBAPIError:
-        raise
-    except connection.dialect.dbapi.Error as error:  # type: ignore[union-attr]
-        raise exc.DBAPIError.instance("pipelined writes", None, error,  # type: ignore[union-attr]
-                                      connection.dialect.dbapi.Error) from error
+    with driver_errors(connection, "pipelined writes"), driver.pipeline():  # type: ignore[union-attr]
+        yield
