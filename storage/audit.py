@@ -22,9 +22,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
+from .pg_connections import OversiteConnection, driver_errors
 from .records import AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -151,14 +153,26 @@ def append_audit(
     return event
 
 
-def append_audit_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+def append_audit_events(session: Session, events: Sequence[Mapping[str, Any]], *, with_commit: bool = False) -> None:
     """Append several events (each with :func:`append_audit`'s keyword arguments), in order.
 
     The same chain as :func:`append_audit`, written with one lock-and-read and one INSERT and
     no ORM objects: this is what every engine step pays at commit (``storage.audit_queue``).
+
+    ``with_commit`` (only when the transaction's commit is under way): on PostgreSQL the lock,
+    the head read and the INSERT go out in the same message as the COMMIT, and the server
+    computes each hash from the head it reads (:func:`_chained_insert`), so the chain lock is
+    held for no client round trip at all (``storage.pg_connections``).
     """
     rows = [_checked_fields(**fields) for fields in events]  # every event checked before locking
     if not rows:
+        return
+    driver = session.connection().connection.driver_connection
+    if with_commit and isinstance(driver, OversiteConnection):
+        session.flush()  # pending row writes first: the chain lock is the last lock a transaction takes
+        driver.defer_to_commit(_PG_LOCK, ())
+        for row in rows:
+            driver.defer_to_commit(*_chained_insert(row))
         return
     seq, prev_hash = _lock_chain_head(session)
     for row in rows:
@@ -169,6 +183,26 @@ def append_audit_events(session: Session, events: Sequence[Mapping[str, Any]]) -
 
 
 _INSERT = insert(AuditEvent.__table__)
+_STORED = ("at", "actor", "role", "client_addr", "action", "case_id", "instance_id", "task_id", "data")
+# The new row's seq and hashes come from the head the statement reads under the chain lock:
+# the hashed text is prev_hash + the row's canonical JSON, whose only server-made part is seq.
+_PG_CHAINED_INSERT = f"""WITH head AS (SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1),
+next AS (SELECT COALESCE((SELECT seq FROM head), 0) + 1 AS seq,
+                COALESCE((SELECT hash FROM head), '{GENESIS_HASH}') AS prev_hash)
+INSERT INTO audit_event (seq, {", ".join(_STORED)}, prev_hash, hash)
+SELECT next.seq, {", ".join(["%s"] * len(_STORED))}, next.prev_hash,
+       encode(sha256(convert_to(next.prev_hash || %s || next.seq::text || %s, 'UTF8')), 'hex')
+FROM next"""
+_SEQ_MARK = '"seq":0,"task_id":'  # seq sorts just before task_id, the last key, whose value is never text
+
+
+def _chained_insert(row: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """The INSERT appending ``row`` (stored columns) after the chain's head, hashed by the server."""
+    text = canonical_json({**{name: row[name] for name in _HASHED_FIELDS if name != "seq"}, "seq": 0})
+    mark = text.rfind(_SEQ_MARK)  # the last one is the top level's: data (sorted earlier) may hold one
+    before_seq, after_seq = text[:mark + len('"seq":')], text[mark + len('"seq":0'):]
+    return _PG_CHAINED_INSERT, [Jsonb(row[name]) if name == "data" else row[name] for name in _STORED] + [
+        before_seq, after_seq]
 
 
 def _checked_fields(*, action: str, at: datetime, actor: str | None, role: str | None = None,
@@ -190,8 +224,8 @@ def _checked_fields(*, action: str, at: datetime, actor: str | None, role: str |
 
 # Lock and head read in one round trip: the key is a constant, so the two statements go as one
 # simple query; each still takes its own snapshot, so the head is read after the lock is held.
-_PG_LOCK_AND_HEAD = (f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY}); "
-                     "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+_PG_LOCK = f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"
+_PG_LOCK_AND_HEAD = f"{_PG_LOCK}; SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
 
 
 def _lock_chain_head(session: Session) -> tuple[int, str]:
@@ -202,13 +236,13 @@ def _lock_chain_head(session: Session) -> tuple[int, str]:
     session.flush()  # pending row writes first: the chain lock is the last lock a transaction takes
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        cursor = connection.connection.cursor()
-        try:
+        driver = connection.connection.driver_connection
+        with driver_errors(connection, "audit chain head"), driver.cursor() as cursor:  # type: ignore[union-attr]
+            if isinstance(driver, OversiteConnection):
+                driver.run_deferred()  # rows waiting for the COMMIT are part of the chain already
             cursor.execute(_PG_LOCK_AND_HEAD)
             cursor.nextset()
             last = cursor.fetchone()
-        finally:
-            cursor.close()
     else:
         last = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     return (last[0], last[1]) if last is not None else (0, GENESIS_HASH)

@@ -32,7 +32,8 @@ def pending_audit(session: Session) -> list[dict[str, Any]]:
 def _write_queued(session: Session) -> None:
     queued = session.info.pop(_KEY, None)
     if queued:
-        append_audit_events(session, queued)
+        # A savepoint's release is a commit too, but only the outermost one ends the transaction.
+        append_audit_events(session, queued, with_commit=not session.in_nested_transaction())
 
 
 @event.listens_for(Session, "after_transaction_end")

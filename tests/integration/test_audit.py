@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -278,21 +279,30 @@ def test_bad_appends_are_refused_and_write_nothing(
         assert session.scalars(select(AuditEvent)).all() == []
 
 
-def test_concurrent_appends_never_fork(session_factory: sessionmaker[Session]) -> None:
-    threads, per_thread = 4, 15
+def _concurrently(threads: int, per_thread: int, transaction: Callable[[int, int], None]) -> None:
+    """Run ``transaction(worker, i)`` ``per_thread`` times in each of ``threads`` threads, started together."""
     barrier = threading.Barrier(threads)
 
     def worker(n: int) -> None:
         barrier.wait()
         for i in range(per_thread):
-            # One transaction per append, held open a moment so the transactions overlap.
-            with session_factory.begin() as session:
-                append_audit(session, action="reading.alarm", at=T0, actor=f"worker{n}", data={"i": i})
-                time.sleep(0.002)
+            transaction(n, i)
 
     with ThreadPoolExecutor(threads) as pool:
         for future in [pool.submit(worker, n) for n in range(threads)]:
             future.result()
+
+
+def test_concurrent_appends_never_fork(session_factory: sessionmaker[Session]) -> None:
+    threads, per_thread = 4, 15
+
+    def append(n: int, i: int) -> None:
+        # One transaction per append, held open a moment so the transactions overlap.
+        with session_factory.begin() as session:
+            append_audit(session, action="reading.alarm", at=T0, actor=f"worker{n}", data={"i": i})
+            time.sleep(0.002)
+
+    _concurrently(threads, per_thread, append)
     with session_factory() as session:
         seqs = list(session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq)))
     assert seqs == list(range(1, threads * per_thread + 1))
@@ -357,18 +367,13 @@ def test_queued_events_written_at_commit_are_chained_after_concurrent_ones(
     from storage.audit_queue import queue_audit
 
     threads, per_thread = 4, 10
-    barrier = threading.Barrier(threads)
 
-    def worker(n: int) -> None:
-        barrier.wait()
-        for i in range(per_thread):
-            with session_factory.begin() as session:
-                queue_audit(session, action="signal.delivered", at=T0, actor=f"worker{n}", data={"i": i})
-                queue_audit(session, action="case.completed", at=T0, actor=f"worker{n}", data={"i": i})
+    def queue_two(n: int, i: int) -> None:
+        with session_factory.begin() as session:
+            queue_audit(session, action="signal.delivered", at=T0, actor=f"worker{n}", data={"i": i})
+            queue_audit(session, action="case.completed", at=T0, actor=f"worker{n}", data={"i": i})
 
-    with ThreadPoolExecutor(threads) as pool:
-        for future in [pool.submit(worker, n) for n in range(threads)]:
-            future.result()
+    _concurrently(threads, per_thread, queue_two)
     with session_factory() as session:
         rows = session.execute(select(AuditEvent.seq, AuditEvent.action, AuditEvent.actor)
                                .order_by(AuditEvent.seq)).all()
