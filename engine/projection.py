@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import bindparam, delete, inspect, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -182,10 +183,22 @@ def close_all(session: Session, instance: ProcessInstance, now: datetime, state:
 
     The caller stores ``waiting_digest`` None on the instance: it waits for nothing now.
     """
-    # "evaluate": in-session rows are updated in Python, never by a query (see row_writes.pipelined).
-    session.execute(
-        update(Task).where(Task.instance_id == instance.id, Task.state.in_(OPEN_TASK_STATES))
-        .values(state=state, completed_at=now).execution_options(synchronize_session="evaluate")
-    )
-    session.execute(delete(WaitingEvent).where(WaitingEvent.instance_id == instance.id)
-                    .execution_options(synchronize_session="evaluate"))
+    # Core statements built once (this runs at every instance's end); task rows held in the
+    # session are brought up to date by hand, as the ORM's "evaluate" synchronization would.
+    connection = session.connection()
+    connection.execute(_CLOSE_TASKS, {"of_instance": instance.id, "new_state": state, "closed_at": now})
+    connection.execute(_DELETE_WAITING, {"instance_id": instance.id})
+    for obj in list(session.identity_map.values()):
+        # Loaded values only: an expired row reloads with the new state, and a lazy load here
+        # could not run inside the caller's pipelined block.
+        loaded = inspect(obj).dict if isinstance(obj, Task) else {}
+        if loaded.get("instance_id") == instance.id and loaded.get("state") in OPEN_TASK_STATES:
+            set_committed_value(obj, "state", state)
+            set_committed_value(obj, "completed_at", now)
+
+
+_TASK = Task.__table__
+_CLOSE_TASKS = (
+    update(_TASK).where(_TASK.c.instance_id == bindparam("of_instance"), _TASK.c.state.in_(OPEN_TASK_STATES))
+    .values(state=bindparam("new_state"), completed_at=bindparam("closed_at"))
+)

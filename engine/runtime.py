@@ -222,15 +222,16 @@ def save(eng: ProcessEngine, session: Session, loaded: Loaded, now: datetime) ->
         _maybe_complete_case(session, loaded, now)
 
 
+_COUNT_UNFINISHED = select(func.count()).select_from(ProcessInstance).where(
+    ProcessInstance.case_id == bindparam("case_id"),
+    ProcessInstance.status.in_((InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.ERROR)),
+)
+
+
 def _maybe_complete_case(session: Session, loaded: Loaded, now: datetime) -> None:
     if loaded.start_requests:
         return
-    running = session.scalar(
-        select(func.count()).select_from(ProcessInstance).where(
-            ProcessInstance.case_id == loaded.case.id,
-            ProcessInstance.status.in_((InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.ERROR)),
-        )
-    )
+    running = session.scalar(_COUNT_UNFINISHED, {"case_id": loaded.case.id})
     if running == 0 and loaded.case.status == CaseStatus.ACTIVE:
         loaded.case.status = CaseStatus.COMPLETED
         loaded.case.closed_at = now

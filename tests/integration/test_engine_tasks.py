@@ -56,14 +56,17 @@ def test_exclusive_gateway_routes_on_form_data(env):
     assert [t.bpmn_id for t in open_tasks(env, bad)] == ["rectify"]
 
 
+PARALLEL = bpmn.process("par", (
+    '<bpmn:startEvent id="start"/><bpmn:parallelGateway id="split"/><bpmn:parallelGateway id="join"/>'
+    + bpmn.user_task("quality") + bpmn.user_task("safety") + bpmn.user_task("sign")
+    + '<bpmn:endEvent id="end"/>' + bpmn.flow("f0", "start", "split")
+    + bpmn.flow("f1", "split", "quality") + bpmn.flow("f2", "split", "safety")
+    + bpmn.flow("f3", "quality", "join") + bpmn.flow("f4", "safety", "join")
+    + bpmn.flow("f5", "join", "sign") + bpmn.flow("f6", "sign", "end")))
+
+
 def test_parallel_gateway_joins(env):
-    inner = ('<bpmn:startEvent id="start"/><bpmn:parallelGateway id="split"/><bpmn:parallelGateway id="join"/>'
-             + bpmn.user_task("quality") + bpmn.user_task("safety") + bpmn.user_task("sign")
-             + '<bpmn:endEvent id="end"/>' + bpmn.flow("f0", "start", "split")
-             + bpmn.flow("f1", "split", "quality") + bpmn.flow("f2", "split", "safety")
-             + bpmn.flow("f3", "quality", "join") + bpmn.flow("f4", "safety", "join")
-             + bpmn.flow("f5", "join", "sign") + bpmn.flow("f6", "sign", "end"))
-    env.deploy(bpmn.process("par", inner))
+    env.deploy(PARALLEL)
     case_id = env.start("par")
     assert sorted(t.bpmn_id for t in open_tasks(env, case_id)) == ["quality", "safety"]
     complete(env, next(t.id for t in open_tasks(env, case_id) if t.bpmn_id == "safety"))
@@ -174,6 +177,18 @@ def test_claim_makes_a_task_exclusive(env):
     with env.sessions.begin() as s:
         env.engine.unclaim(s, task.id, zhang)
     complete(env, task.id, {}, li)
+
+
+def test_cancelling_updates_task_rows_already_held_in_the_session(env):
+    env.deploy(PARALLEL)
+    case_id = env.start("par")
+    with env.sessions.begin() as s:
+        held, expired = s.scalars(select(Task).where(Task.case_id == case_id).order_by(Task.id)).all()
+        s.expire(expired)  # not loaded now: it must reload the new state, not trip a load mid-write
+        env.engine.cancel_case(s, case_id, "项目终止", env.admin)
+        assert held.state == "cancelled" and held.completed_at is not None
+        assert expired.state == "cancelled"
+        assert not s.dirty  # written already: nothing left for the commit to flush
 
 
 def test_cancel_suspend_resume(env):
