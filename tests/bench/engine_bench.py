@@ -3,7 +3,7 @@
 (a) SpiffWorkflow in memory, (b) SpiffWorkflow deserialize → step → serialize per step, and
 (c) Oversite's full path per step (service layer, PostgreSQL, task projection, waiting-event
 index, audit), all on the same 5-user-task supervision loop, and (d) the database's floor: the
-statements of (c) replayed with bare psycopg (``step_floor``). Then the step cost of round 1 vs
+statements of (c) replayed with bare psycopg in three round trips (``step_floor``). Then the step cost of round 1 vs
 round 200 of one case, and signal delivery to one instance among 100,000 waiting ones.
 
 Run with ``make bench`` (PostgreSQL from OVERSITE_TEST_DATABASE_URL, a private database).
@@ -222,7 +222,7 @@ def main() -> int:
         print(f"(b') the same, Oversite's state format (no database):  {b_ref:8.0f} steps/s")
         print(f"(c)  Oversite full path on PostgreSQL:                 {c:8.0f} steps/s  = {c / b:.0%} of (b) "
               f"(target ≥ 50 %), {c / b_ref:.0%} of (b')")
-        print(f"(d)  the same statements, bare psycopg, no engine:     {floor:8.0f} steps/s  = {floor / b:.0%} of (b): "
+        print(f"(d)  the same statements, bare psycopg, 3 round trips: {floor:8.0f} steps/s  = {floor / b:.0%} of (b): "
               f"the database's floor; with (b')'s own cost added, at best "
               f"{1 / (1 / floor + 1 / b_ref):.0f} steps/s = {1 / (1 / floor + 1 / b_ref) / b:.0%} of (b)")
         costs = bench_rounds(eng, sessions, rounds)
