@@ -86,11 +86,12 @@ def _role_alternatives(scope_role: str) -> list[ColumnElement[bool] | None]:
     return [Task.role == scope_role, Task.role.is_(None)]
 
 
-def _place_alternatives(scope: Scope) -> list[ColumnElement[bool] | None]:
+def _place_alternatives(scope: Scope, to_work: bool) -> list[ColumnElement[bool] | None]:
     """``None`` stands for "anywhere"."""
     if scope.role in access.READ_ALL_ROLES or (scope.role in access.DISTRICT_ROLES and scope.district is None):
         return [None]
-    return list(access.scope_alternatives(scope, Task.district, Task.enterprise_code, Task.project_id))
+    return list(access.scope_alternatives(scope, Task.district, Task.enterprise_code, Task.project_id,
+                                          to_work=to_work))
 
 
 def branches(actor: Actor, tab: InboxTab) -> list[ColumnElement[bool]]:
@@ -107,7 +108,7 @@ def branches(actor: Actor, tab: InboxTab) -> list[ColumnElement[bool]]:
         if tab == InboxTab.ROLES and scope.role in access.READ_ONLY_ROLES:
             continue
         roles = _role_alternatives(scope.role) if tab == InboxTab.ROLES else [None]
-        for role, place in itertools.product(roles, _place_alternatives(scope)):
+        for role, place in itertools.product(roles, _place_alternatives(scope, to_work=tab == InboxTab.ROLES)):
             parts = [c for c in (role, place) if c is not None]
             if tab == InboxTab.ROLES:
                 parts.append(Task.state == TaskState.OPEN)

@@ -14,6 +14,8 @@ from .errors import Problem
 
 FORM_KEY_PROPERTY = "formKey"
 DUE_PROPERTY = "dueIn"
+ENTERPRISE_PROPERTY = "enterpriseCode"  # the one enterprise a task is for (engine.projection.task_enterprise)
+ENTERPRISE_ROLE = "enterprise"
 
 
 def _xpath(root: etree._Element, path: str) -> list[etree._Element]:
@@ -95,7 +97,21 @@ def _check_user_tasks(root: etree._Element, filename: str, forms: Container[str]
         due = props.get(DUE_PROPERTY)
         if due is not None:
             problems += _expr_problems(due, due.get("value"), "due expression (dueIn)", filename)
+        addressed = props.get(ENTERPRISE_PROPERTY)
+        if addressed is not None:
+            problems += _expr_problems(addressed, addressed.get("value"),
+                                       f"enterprise expression ({ENTERPRISE_PROPERTY})", filename)
+            lanes = [(lane.get("name") or "").strip()
+                     for lane in _xpath(root, "//bpmn:lane") if task.get("id") in _lane_members(lane)]
+            if set(lanes) != {ENTERPRISE_ROLE}:
+                problems.append(Problem(
+                    f"{ENTERPRISE_PROPERTY} gives the task to one enterprise: put the task in the "
+                    f"{ENTERPRISE_ROLE!r} lane", task.get("id"), addressed.sourceline, filename))
     return problems
+
+
+def _lane_members(lane: etree._Element) -> set[str]:
+    return {(ref.text or "").strip() for ref in _xpath(lane, "./bpmn:flowNodeRef")}
 
 
 def _check_service_tasks(root: etree._Element, filename: str, operations: Container[str]) -> list[Problem]:

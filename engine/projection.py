@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, delete, inspect, update
 from sqlalchemy.orm import Session
@@ -25,12 +25,14 @@ from storage import Case, ProcessInstance, Task, WaitingEvent
 from storage.row_writes import insert_rows, update_row
 
 from .errors import ScriptFailed
-from .model_check import DUE_PROPERTY, FORM_KEY_PROPERTY
+from .model_check import DUE_PROPERTY, ENTERPRISE_PROPERTY, FORM_KEY_PROPERTY
 from .scripting import plain
 from .status import OPEN_TASK_STATES, EventKind, TaskState
 from .timers import due_time
 
 MAX_SNAPSHOT_BYTES = 64 * 1024
+MAX_ENTERPRISE_CODE = 18  # task.enterprise_code; a unified social credit code is 18 characters
+T = TypeVar("T")
 
 
 def canonical(values: Any) -> str:
@@ -53,15 +55,28 @@ def snapshot(data: dict[str, Any]) -> dict[str, Any]:
     return value  # type: ignore[no-any-return]
 
 
-def _due_at(task: SpiffTask, now: datetime) -> datetime | None:
-    """The due time ``dueIn`` gives (None when it gives nothing); a bad value fails the step."""
-    expression = task_properties(task).get(DUE_PROPERTY)
+def _property_value(task: SpiffTask, name: str, convert: Callable[[Any], T]) -> T | None:
+    """What the expression of the task's property ``name`` gives, converted.
+
+    None when the task has no such property or the expression gives None. Process data
+    decides the value, so any failure (of the expression or of ``convert``) is the model's:
+    it fails the step with the element and the expression named.
+    """
+    expression = task_properties(task).get(name)
     if not expression:
         return None
     try:
         value = task.workflow.script_engine.evaluate(task, expression)
-        if value is None:
-            return None
+        return None if value is None else convert(value)
+    except Exception as exc:  # noqa: BLE001 - see above
+        bpmn_id = task.task_spec.bpmn_id or task.task_spec.name
+        raise ScriptFailed(f"{name} of {bpmn_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                           {"element_id": bpmn_id, "expression": expression}) from exc
+
+
+def _due_at(task: SpiffTask, now: datetime) -> datetime | None:
+    """The due time ``dueIn`` gives: days, an ISO duration or a date."""
+    def convert(value: Any) -> datetime:
         if isinstance(value, (int, float)):
             return now + timedelta(days=value)
         if isinstance(value, timedelta):
@@ -70,12 +85,26 @@ def _due_at(task: SpiffTask, now: datetime) -> datetime | None:
             if value.startswith("P"):
                 parsed = TimerEventDefinition.parse_iso_duration(value)
                 return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
-            return TimerEventDefinition.get_datetime(value)
+            return TimerEventDefinition.get_datetime(value)  # type: ignore[no-any-return]
         raise ValueError(f"dueIn must give days, an ISO duration or a date, not {value!r}")
-    except Exception as exc:  # noqa: BLE001 - process data decides the value: any failure is the model's
-        bpmn_id = task.task_spec.bpmn_id or task.task_spec.name
-        raise ScriptFailed(f"dueIn of {bpmn_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-                           {"element_id": bpmn_id, "expression": expression}) from exc
+
+    return _property_value(task, DUE_PROPERTY, convert)
+
+
+def _addressed_enterprise(value: Any) -> str | None:
+    if not isinstance(value, str) or len(value.strip()) > MAX_ENTERPRISE_CODE:
+        raise ValueError(f"{ENTERPRISE_PROPERTY} must give an enterprise code (text of at most "
+                         f"{MAX_ENTERPRISE_CODE} characters), not {value!r}")
+    return value.strip() or None
+
+
+def task_enterprise(task: SpiffTask, case: Case) -> str | None:
+    """The enterprise a task is for: the one ``enterpriseCode`` names, else the case's own.
+
+    Only that enterprise's users may work the task (``engine.access``); a task with none is
+    offered to every enterprise party of the case's project.
+    """
+    return _property_value(task, ENTERPRISE_PROPERTY, _addressed_enterprise) or case.enterprise_code
 
 
 def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: BpmnWorkflow,
@@ -112,7 +141,7 @@ def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: Bpmn
              bpmn_id=task.task_spec.bpmn_id or task.task_spec.name,
              name=task.task_spec.bpmn_name, process_key=process_key, form_key=form_key(task),
              role=(task.task_spec.lane or None), state=TaskState.OPEN,
-             project_id=case.project_id, district=case.district, enterprise_code=case.enterprise_code,
+             project_id=case.project_id, district=case.district, enterprise_code=task_enterprise(task, case),
              due_at=_due_at(task, now), data=snapshot(task.data), created_at=now)
         for spiff_id, task in ready.items() if spiff_id not in ready_before
     ])
