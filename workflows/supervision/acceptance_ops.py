@@ -18,7 +18,7 @@ from storage import CompletionAcceptance, Reminder
 
 from . import checks
 from .policy import SupervisionPolicy
-from .support import Draft, date_text, issue_document, open_findings, project_view, require_enterprise
+from .support import Draft, ProjectView, date_text, issue_document, open_findings, project_view, require_enterprise
 from .vocab import ACCEPTANCE_REPORT
 
 OVERDUE_SUBJECTS = {
@@ -37,8 +37,14 @@ def _acceptance(ctx: ServiceContext) -> CompletionAcceptance:
 
 def _builder_codes(ctx: ServiceContext) -> set[str]:
     view = project_view(ctx)
+    code = _builder_code(view)
+    return {code} if code else {p.code for p in view.parties.values()}
+
+
+def _builder_code(view: ProjectView) -> str | None:
+    """The enterprise the builder's tasks are for (None: no builder named, any party may)."""
     builder = view.parties.get("builder")
-    return {builder.code} if builder else {p.code for p in view.parties.values()}
+    return builder.code if builder else None
 
 
 def open_acceptance(policy: SupervisionPolicy, ctx: ServiceContext) -> Mapping[str, Any]:
@@ -50,7 +56,7 @@ def open_acceptance(policy: SupervisionPolicy, ctx: ServiceContext) -> Mapping[s
         raise Conflict(f"case {ctx.case.id} already has a completion acceptance")
     ctx.session.add(CompletionAcceptance(case_id=ctx.case.id, project_id=view.project.id, created_at=ctx.clock.now()))
     return {"notice_due_at": policy.due_in_days(ctx.clock, "acceptance_notice"),
-            "notice_working_days": policy.notice_working_days}
+            "notice_working_days": policy.notice_working_days, "builder": _builder_code(view)}
 
 
 def record_notice(policy: SupervisionPolicy, ctx: ServiceContext) -> Mapping[str, Any]:

@@ -79,6 +79,9 @@ def test_a_project_from_registration_to_closure(sup: SupervisionApi, project_id:
     for round_no, result in enumerate(["rejected", "rejected", "accepted"], start=1):
         reply_task = sup.task(case_id, "reply", "contractor")
         assert reply_task["role"] == "enterprise"
+        if round_no == 1:  # the notice's owner alone is offered the reply; the other parties may not claim it
+            assert sup.open_tasks(case_id, "builder") == [] and sup.open_tasks(case_id, "supervisor") == []
+            assert sup.post("supervisor", f"/tasks/{reply_task['id']}/claim").status_code == 403
         evidence = sup.uploaded("contractor", case_id, pdf_bytes(f"round {round_no}"), f"整改回复{round_no}.pdf")
         sup.ok(sup.complete("contractor", reply_task["id"], reply([evidence])))
         extra = {"next_deadline": "2026-03-20"} if round_no == 2 else {}
@@ -110,6 +113,7 @@ def test_a_project_from_registration_to_closure(sup: SupervisionApi, project_id:
     notice_data = {"acceptance_on": "2026-03-13", "location": "项目现场", "organizer": "王建设",
                    "participants": "建设、施工、监理、设计、勘察单位", "documents": [plan]}
     task = sup.task(case_id, "notify_acceptance", "builder")
+    assert sup.open_tasks(case_id, "contractor") == []  # the builder's to announce
     early = sup.complete("builder", task["id"], notice_data)
     assert early.status_code == 400 and "2026-03-16" in early.get_json()["details"]["acceptance_on"][0]
     sup.ok(sup.complete("builder", task["id"], {**notice_data, "acceptance_on": "2026-03-16"}))
