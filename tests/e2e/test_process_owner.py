@@ -294,6 +294,14 @@ def test_properties_panel_writes_the_oversite_extensions(live_server: LiveServer
     page.select_option("#element-picker", "approve")
     page.select_option("#prop-form", "e2emodel.check")
     fill(page, "#prop-due", "2")
+    # A task for one enterprise belongs in the enterprise lane: validation says so, naming the task.
+    fill(page, "#prop-enterprise", "owner")
+    page.get_by_role("button", name="校验").click()
+    expect(page.locator("#problem-list")).to_contain_text("enterpriseCode")
+    expect(page.locator("#problem-list")).to_contain_text("approve")
+    page.select_option("#element-picker", "approve")
+    expect(page.locator("#prop-enterprise")).to_have_value("owner")
+    fill(page, "#prop-enterprise", "")
     page.select_option("#element-picker", "deadline")
     page.select_option("#prop-timer-kind", "timeDuration")
     fill(page, "#prop-timer-expression", '"P7D"')
@@ -330,6 +338,7 @@ def test_properties_panel_writes_the_oversite_extensions(live_server: LiveServer
         'default="flow_redo"',
     ):
         assert expected in xml, expected
+    assert "enterpriseCode" not in xml  # cleared in the panel, gone from the model
 
     # Opened again, the panel reads back what it wrote.
     page.reload()

@@ -145,8 +145,9 @@ def test_editor_carries_the_latest_version_and_the_registered_choices(
     assert f'<option value="{FORM_KEY}">审查表 ({FORM_KEY})</option>' in html
     assert f'<option value="{OPERATION}" data-description="Tell the parties of the case (test operation).">' in html
     assert '<option value="case.start_process"' in html
-    for field in ("prop-role", "prop-form", "prop-due", "prop-operation", "prop-result", "prop-timer-kind",
-                  "prop-timer-expression", "prop-signal-name", "prop-message-name", "prop-correlation-property"):
+    for field in ("prop-role", "prop-form", "prop-due", "prop-enterprise", "prop-operation", "prop-result",
+                  "prop-timer-kind", "prop-timer-expression", "prop-signal-name", "prop-message-name",
+                  "prop-correlation-property"):
         assert f'<label for="{field}">' in html and f'id="{field}"' in html
     assert "bpmn-js/dist/bpmn-modeler.production.min.js" in html
 

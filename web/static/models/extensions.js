@@ -5,6 +5,7 @@
 
 export const FORM_KEY = "formKey";
 export const DUE_IN = "dueIn";
+export const ENTERPRISE_CODE = "enterpriseCode";
 export const TIMER_KINDS = ["timeDuration", "timeDate", "timeCycle"];
 
 export function is(bo, type) {
@@ -73,7 +74,7 @@ export class Extensions {
     }
   }
 
-  // <spiffworkflow:properties><spiffworkflow:property name=… value=…/> (formKey, dueIn)
+  // <spiffworkflow:properties><spiffworkflow:property name=… value=…/> (formKey, dueIn, enterpriseCode)
   getProperty(bo, name) {
     const props = this.find(bo, "spiffworkflow:Properties");
     const prop = props && props.get("properties").find((p) => p.name === name);

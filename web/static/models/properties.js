@@ -1,9 +1,9 @@
 // The properties form beside the canvas: shows what Oversite needs of the selected element
-// (lane role, form key, due expression, service operation and parameters, timers, signals,
+// (lane role, form key, due expression, the enterprise a task is for, service operation and parameters, timers, signals,
 // messages) and writes changes through bpmn-js modeling, so they are undoable and saved
 // with the diagram. The form itself is rendered by the server (labels, choices, hints).
 
-import { DUE_IN, Extensions, FORM_KEY, eventDefinition, is } from "./extensions.js";
+import { DUE_IN, ENTERPRISE_CODE, Extensions, FORM_KEY, eventDefinition, is } from "./extensions.js";
 import { format, typeLabel } from "./common.js";
 
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -135,6 +135,7 @@ export class PropertiesPanel {
     if (sections["user-task"]) {
       selectValue(byId("prop-form"), this.ext.getProperty(bo, FORM_KEY), this.messages.unknownChoice);
       byId("prop-due").value = this.ext.getProperty(bo, DUE_IN);
+      byId("prop-enterprise").value = this.ext.getProperty(bo, ENTERPRISE_CODE);
     }
     if (sections["service-task"]) {
       this.renderOperator(this.ext.getOperator(bo), editing);
@@ -267,6 +268,7 @@ export class PropertiesPanel {
     this.on("prop-role", (value) => this.modeling.updateProperties(this.element, { name: value || undefined }));
     this.on("prop-form", (value) => this.ext.setProperty(this.element, this.bo, FORM_KEY, value));
     this.on("prop-due", (value) => this.ext.setProperty(this.element, this.bo, DUE_IN, value));
+    this.on("prop-enterprise", (value) => this.ext.setProperty(this.element, this.bo, ENTERPRISE_CODE, value));
     this.on("prop-operation", (value) => this.ext.setOperatorName(this.element, this.bo, value));
     this.on("prop-result", (value) => this.ext.setResultVariable(this.element, this.bo, value));
     this.on("prop-script", (value) => this.modeling.updateProperties(this.element, { script: value || undefined }));
