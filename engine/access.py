@@ -4,10 +4,9 @@ Rules (DOMAIN §2): admins, auditors and process owners read every case; inspect
 district admins read the cases of their district (a membership without a district means all
 districts); enterprise users read the cases of projects their enterprise is a party to, or
 cases filed by their enterprise. A user task is offered to the users holding its lane's role
-within the case's scope; auditors never work tasks. A task carrying an enterprise (the one
-its model addresses it to with ``enterpriseCode``, else the enterprise that filed the case)
-is worked by that enterprise's users alone; the other parties of the project may read it but
-neither claim nor complete it.
+within the case's scope; auditors never work tasks. A task for one enterprise (its model names
+it with ``enterpriseCode``) is worked by that enterprise's users alone: the other parties of
+the project may still read it, but neither claim nor complete it.
 """
 from __future__ import annotations
 
@@ -29,32 +28,33 @@ def _party_projects(enterprise_code: str):  # type: ignore[no-untyped-def]
 
 
 def scope_alternatives(  # type: ignore[no-untyped-def]
-    scope: Scope, district_col, enterprise_col, project_col, *, to_work: bool = False
+    scope: Scope, district_col, enterprise_col, project_col, for_col=None
 ) -> list[ColumnElement[bool]]:
     """The scope's clause as alternatives to OR together: ``[]`` for nothing, ``[true()]`` for all.
 
     Each alternative alone can use an index, which a query may exploit by running one
     ordered, limited scan per alternative (see ``engine.inbox``) instead of one OR.
-    ``to_work``: the rule for working tasks, where an enterprise's party projects count only
-    for tasks that carry no enterprise of their own.
+    ``for_col`` (who may work a task): the column naming the one enterprise a task is for;
+    such a task is no other enterprise's.
     """
     if scope.role in READ_ALL_ROLES:
         return [true()]
     if scope.role == "enterprise":
-        if scope.enterprise_code is None:
+        code = scope.enterprise_code
+        if code is None:
             return []
-        of_my_projects = project_col.in_(_party_projects(scope.enterprise_code))
-        if to_work:
-            of_my_projects = and_(enterprise_col.is_(None), of_my_projects)
-        return [enterprise_col == scope.enterprise_code, of_my_projects]
+        alternatives = [enterprise_col == code, project_col.in_(_party_projects(code))]
+        if for_col is None:
+            return alternatives
+        return [for_col == code, *(and_(for_col.is_(None), a) for a in alternatives)]
     if scope.district is None:
         return [true()]
     return [district_col == scope.district]
 
 
 def _scope_clause(scope: Scope, district_col, enterprise_col, project_col,  # type: ignore[no-untyped-def]
-                  *, to_work: bool = False) -> ColumnElement[bool]:
-    alternatives = scope_alternatives(scope, district_col, enterprise_col, project_col, to_work=to_work)
+                  for_col=None) -> ColumnElement[bool]:
+    alternatives = scope_alternatives(scope, district_col, enterprise_col, project_col, for_col)
     if not alternatives:
         return false()
     return alternatives[0] if len(alternatives) == 1 else or_(*alternatives)
@@ -82,7 +82,7 @@ def workable_tasks(actor: Actor) -> ColumnElement[bool]:
     for s in actor.scopes:
         if s.role in READ_ONLY_ROLES:
             continue
-        in_scope = _scope_clause(s, Task.district, Task.enterprise_code, Task.project_id, to_work=True)
+        in_scope = _scope_clause(s, Task.district, Task.enterprise_code, Task.project_id, Task.for_enterprise)
         role_match = or_(Task.role == s.role, Task.role.is_(None)) if s.role != "admin" else true()
         clauses.append(and_(role_match, in_scope))
     return or_(false(), *clauses)
@@ -97,16 +97,13 @@ def visible_tasks(actor: Actor) -> ColumnElement[bool]:
 
 
 def _in_scope(scope: Scope, district: str | None, enterprise_code: str | None,
-              parties: frozenset[str], *, to_work: bool = False) -> bool:
+              parties: frozenset[str]) -> bool:
     if scope.role in READ_ALL_ROLES:
         return True
     if scope.role == "enterprise":
-        if scope.enterprise_code is None:
-            return False
-        if scope.enterprise_code == enterprise_code:
-            return True
-        # Another party's task may be read, but working it is that enterprise's alone.
-        return scope.enterprise_code in parties and not (to_work and enterprise_code is not None)
+        return scope.enterprise_code is not None and (
+            scope.enterprise_code == enterprise_code or scope.enterprise_code in parties
+        )
     return scope.district is None or scope.district == district
 
 
@@ -121,7 +118,11 @@ def can_work_task(actor: Actor, task: Task, parties: frozenset[str] = frozenset(
             continue
         if s.role != "admin" and task.role is not None and task.role != s.role:
             continue
-        if _in_scope(s, task.district, task.enterprise_code, parties, to_work=True):
+        if s.role == "enterprise" and task.for_enterprise is not None:
+            if s.enterprise_code == task.for_enterprise:
+                return True
+            continue  # another enterprise's task: readable by the parties, not workable
+        if _in_scope(s, task.district, task.enterprise_code, parties):
             return True
     return False
 

@@ -91,7 +91,7 @@ def _place_alternatives(scope: Scope, to_work: bool) -> list[ColumnElement[bool]
     if scope.role in access.READ_ALL_ROLES or (scope.role in access.DISTRICT_ROLES and scope.district is None):
         return [None]
     return list(access.scope_alternatives(scope, Task.district, Task.enterprise_code, Task.project_id,
-                                          to_work=to_work))
+                                          Task.for_enterprise if to_work else None))
 
 
 def branches(actor: Actor, tab: InboxTab) -> list[ColumnElement[bool]]:

@@ -98,13 +98,12 @@ def _addressed_enterprise(value: Any) -> str | None:
     return value.strip() or None
 
 
-def task_enterprise(task: SpiffTask, case: Case) -> str | None:
-    """The enterprise a task is for: the one ``enterpriseCode`` names, else the case's own.
+def task_enterprise(task: SpiffTask) -> str | None:
+    """The one enterprise the task is for (``enterpriseCode``), whose users alone work it.
 
-    Only that enterprise's users may work the task (``engine.access``); a task with none is
-    offered to every enterprise party of the case's project.
+    None: the task is offered within the case's scope (``engine.access``).
     """
-    return _property_value(task, ENTERPRISE_PROPERTY, _addressed_enterprise) or case.enterprise_code
+    return _property_value(task, ENTERPRISE_PROPERTY, _addressed_enterprise)
 
 
 def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: BpmnWorkflow,
@@ -141,8 +140,8 @@ def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: Bpmn
              bpmn_id=task.task_spec.bpmn_id or task.task_spec.name,
              name=task.task_spec.bpmn_name, process_key=process_key, form_key=form_key(task),
              role=(task.task_spec.lane or None), state=TaskState.OPEN,
-             project_id=case.project_id, district=case.district, enterprise_code=task_enterprise(task, case),
-             due_at=_due_at(task, now), data=snapshot(task.data), created_at=now)
+             project_id=case.project_id, district=case.district, enterprise_code=case.enterprise_code,
+             for_enterprise=task_enterprise(task), due_at=_due_at(task, now), data=snapshot(task.data), created_at=now)
         for spiff_id, task in ready.items() if spiff_id not in ready_before
     ])
 

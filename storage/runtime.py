@@ -95,6 +95,7 @@ class Task(Base):
         Index("ix_task_inbox_district", "district", "due_at", "id", **_OPEN_ONLY),
         Index("ix_task_inbox_role", "role", "district", "state", "due_at", "id", **_OPEN_ONLY),
         Index("ix_task_inbox_enterprise", "enterprise_code", "state", "due_at", "id", **_OPEN_ONLY),
+        Index("ix_task_inbox_for_enterprise", "for_enterprise", "state", "due_at", "id", **_OPEN_ONLY),
         Index("ix_task_inbox_assignee", "assignee_id", "due_at", "id", **_OPEN_ONLY),
     )
 
@@ -111,7 +112,9 @@ class Task(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(index=True)
     district: Mapped[str | None] = mapped_column(String(64))
-    enterprise_code: Mapped[str | None] = mapped_column(String(18))
+    enterprise_code: Mapped[str | None] = mapped_column(String(18))  # the case's (who filed it)
+    # The one enterprise that works the task (its model's enterpriseCode); NULL: the scope decides.
+    for_enterprise: Mapped[str | None] = mapped_column(String(18))
     due_at: Mapped[datetime | None]
     data: Mapped[json_dict] = mapped_column(default=dict)
     created_at: Mapped[utc] = mapped_column(default=utcnow)

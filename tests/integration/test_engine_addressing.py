@@ -64,7 +64,7 @@ def the_task(env: EngineEnv, case_id: int) -> Task:
 def test_a_task_for_one_enterprise_is_offered_to_it_alone(env: EngineEnv, parties) -> None:  # type: ignore[no-untyped-def]
     case_id = env.start("addressed", {"owner": "E1"}, project_id=parties["project"])
     task = the_task(env, case_id)
-    assert task.enterprise_code == "E1"
+    assert task.for_enterprise == "E1" and task.enterprise_code is None  # staff started the case
     assert offered(env, parties["contractor"]) == {task.id}
     assert offered(env, parties["builder"]) == set() and offered(env, parties["outsider"]) == set()
     with env.sessions.begin() as s:
@@ -84,15 +84,24 @@ def test_a_task_for_one_enterprise_is_offered_to_it_alone(env: EngineEnv, partie
     assert the_task(env, case_id).state == "completed"
 
 
-def test_without_one_every_party_is_offered_the_task_but_a_filed_case_stays_its_filer(  # type: ignore[no-untyped-def]
-        env: EngineEnv, parties) -> None:
+def test_without_one_the_case_scope_decides(env: EngineEnv, parties) -> None:  # type: ignore[no-untyped-def]
     by_staff = the_task(env, env.start("unaddressed", project_id=parties["project"])).id
     by_nothing = the_task(env, env.start("addressed", {"owner": None}, project_id=parties["project"])).id
+    # Filed by the builder: its own task, and the other parties' too (a supervising engineer
+    # verifies what the contractor filed), as before enterpriseCode existed.
     filed = the_task(env, env.start("unaddressed", project_id=parties["project"], actor=parties["builder"]))
-    assert filed.enterprise_code == "E2"
-    assert offered(env, parties["contractor"]) == {by_staff, by_nothing}
+    assert filed.enterprise_code == "E2" and filed.for_enterprise is None
+    assert offered(env, parties["contractor"]) == {by_staff, by_nothing, filed.id}
     assert offered(env, parties["builder"]) == {by_staff, by_nothing, filed.id}
     assert offered(env, parties["outsider"]) == set()
+    # Filed by the builder and for the contractor: the contractor's alone, the builder reads it.
+    for_contractor = the_task(env, env.start("addressed", {"owner": "E1"}, project_id=parties["project"],
+                                             actor=parties["builder"]))
+    assert (for_contractor.enterprise_code, for_contractor.for_enterprise) == ("E2", "E1")
+    assert for_contractor.id in offered(env, parties["contractor"])
+    assert for_contractor.id not in offered(env, parties["builder"])
+    with env.sessions() as s:
+        assert get_task_for(s, for_contractor.id, parties["builder"], to_work=False).id == for_contractor.id
 
 
 @pytest.mark.parametrize("owner", [42, ["E1"], "E" * 19])

@@ -59,6 +59,7 @@ def test_a_breach_makes_one_alarm_and_one_device_alarm_case_dispatched_to_the_co
     assert case.data["alarm_id"] == alarm.id and case.data["rule"] == "noise_leq"
     (task,) = env.open_tasks(case.id)
     assert (task.bpmn_id, task.role, task.form_key) == ("rectify", "enterprise", "supervision.rectification_reply")
+    assert task.for_enterprise == ACME  # the contractor's alone, not every party's
     assert task.due_at == env.clock.now() + timedelta(hours=24)
     assert task.data["dispatch"]["value"] == 80 and task.data["dispatch"]["limit"] == 70
 
