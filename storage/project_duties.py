@@ -114,6 +114,13 @@ class SelfRectification(Base):
     verify_comment: Mapped[str | None] = mapped_column(Text)
     verified_by: Mapped[str | None] = mapped_column(String(120))
     verified_at: Mapped[datetime | None]
+    # Overdue: reminded (催告), then, still overdue, the district admin's decision (逾期处置;
+    # workflows.project.vocab.ESCALATION_LABELS).
+    reminded_at: Mapped[datetime | None]
+    escalation: Mapped[str | None] = mapped_column(String(30))
+    escalation_reasons: Mapped[str | None] = mapped_column(Text)
+    escalated_by: Mapped[str | None] = mapped_column(String(120))
+    escalated_at: Mapped[datetime | None]
 
 
 class StageAcceptance(Base):

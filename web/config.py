@@ -108,6 +108,11 @@ POLICY_DEFAULTS: dict[str, Any] = {
     "SELF_INSPECTIONS_PER_WEEK": 1,
     # Default deadline of a self-inspection's findings when the inspector gives none.
     "SELF_RECTIFICATION_DEADLINE_DAYS": 7,
+    # An overdue self-rectification (closed loop like §1.1 (5)): the reply is asked for again
+    # with this many days of grace (催告); still overdue, the district admin has this many days
+    # to decide (逾期处置). Placeholders to set per city, as the supervision task days.
+    "SELF_RECTIFICATION_GRACE_DAYS": 3,
+    "SELF_RECTIFICATION_ESCALATION_DAYS": 3,
     # The parties that file a daily log each working day.
     "DAILY_LOG_PARTIES": ["contractor", "supervisor"],
     # Working days are Monday to Friday minus HOLIDAYS plus EXTRA_WORKING_DAYS (调休上班);

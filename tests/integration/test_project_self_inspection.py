@@ -5,10 +5,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from engine import FieldErrors, NotFound
+from engine import FieldErrors, Forbidden, NotFound
 from storage import Case, Document, ProcessInstance, ProjectRecord, SelfInspection, SelfRectification
 from storage.docx_render import docx_text
-from tests.fixtures.project_duties import TODAY
+from tests.fixtures.project_duties import HAISHU, TODAY
 
 KEY = "project_self_inspection"
 
@@ -142,3 +142,59 @@ def test_a_round_cannot_be_started_for_an_inspection_of_another_case(duties):
         duties.start("project_self_rectification", duties.acme, data={"inspection_id": inspection.id, "round": 2})
     assert len(duties.rows(Case)) == 1  # the refused start left no case behind
     assert len(duties.rows(SelfRectification)) == 1
+
+
+def _with_findings(duties, rectify_by: str = "2026-03-05") -> int:
+    case_id = duties.start(KEY, duties.acme)
+    duties.complete(case_id, "self_inspect", inspection_form(findings=["配电箱未加锁"], rectify_by=rectify_by),
+                    duties.acme)
+    return case_id
+
+
+def _overdue(duties, until: datetime) -> int:
+    """Move the clock to ``until`` and fire the timers due (as the worker does)."""
+    duties.clock.set(until)
+    return duties.engine.fire_due_timers(duties.sessions)
+
+
+def test_an_overdue_rectification_is_reminded_then_answered_late(duties):
+    case_id = _with_findings(duties)
+    # The deadline is 5 March, end of day in Ningbo: nothing happens a minute before it.
+    assert _overdue(duties, datetime(2026, 3, 5, 15, 58, tzinfo=timezone.utc)) == 0
+    assert _overdue(duties, datetime(2026, 3, 5, 16, 1, tzinfo=timezone.utc)) == 1
+    late = duties.task(case_id, "rectify_late")
+    assert [t.bpmn_id for t in duties.open_tasks(case_id)] == ["rectify_late"]  # the first reply task is gone
+    assert late.due_at == duties.clock.now() + timedelta(days=3)  # SELF_RECTIFICATION_GRACE_DAYS
+    (row,) = duties.rows(SelfRectification)
+    assert row.reminded_at == duties.clock.now() and row.escalated_at is None
+    evidence = duties.upload(case_id, duties.acme, "after.png")
+    duties.complete(case_id, "rectify_late", {"measures": "配电箱已加锁", "rectified_on": "2026-03-06",
+                                              "evidence_document_ids": [evidence]}, duties.acme)
+    duties.complete(case_id, "verify", {"verdict": "accepted", "verifier": "李监理"}, duties.watch)
+    (inspection,) = duties.rows(SelfInspection)
+    assert inspection.status == "closed" and duties.case(case_id).status == "completed"
+
+
+def test_still_overdue_after_the_reminder_goes_to_the_district_admin(duties):
+    case_id = _with_findings(duties)
+    _overdue(duties, datetime(2026, 3, 5, 16, 1, tzinfo=timezone.utc))
+    assert _overdue(duties, duties.clock.now() + timedelta(days=3, minutes=1)) == 1
+    escalate = duties.task(case_id, "escalate")
+    assert escalate.role == "district_admin" and escalate.district == HAISHU
+    assert escalate.due_at == duties.clock.now() + timedelta(days=3)  # SELF_RECTIFICATION_ESCALATION_DAYS
+    with duties.sessions.begin() as s, pytest.raises(NotFound):
+        duties.engine.claim(s, escalate.id, duties.dadmin_jb)  # another district's admin does not see it
+    with duties.sessions.begin() as s, pytest.raises(Forbidden):
+        duties.engine.claim(s, escalate.id, duties.acme)  # the enterprise reads it but does not decide
+    # A new deadline already past is refused, and nothing changes.
+    with pytest.raises(FieldErrors) as err:
+        duties.complete(case_id, "escalate", {"decision": "order_rectification", "reasons": "催告后仍未整改",
+                                              "new_deadline": "2026-03-08"}, duties.dadmin)
+    assert set(err.value.errors) == {"new_deadline"} and duties.task(case_id, "escalate").id == escalate.id
+    duties.complete(case_id, "escalate", {"decision": "order_rectification", "reasons": "催告后仍未整改",
+                                          "new_deadline": "2026-03-16"}, duties.dadmin)
+    first, second = duties.rows(SelfRectification)
+    assert (first.escalation, first.escalated_by, first.submitted_at) == ("order_rectification", "dadmin", None)
+    assert (second.round, second.due_on) == (2, date(2026, 3, 16))
+    assert duties.task(case_id, "rectify").due_at == datetime(2026, 3, 16, 15, 59, 59, tzinfo=timezone.utc)
+    assert duties.rows(SelfInspection)[0].status == "rectifying"

@@ -25,6 +25,8 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "project.open_self_rectification": self_inspection.open_self_rectification,
     "project.record_self_rectification": self_inspection.record_self_rectification,
     "project.verify_self_rectification": self_inspection.verify_self_rectification,
+    "project.remind_self_rectification": self_inspection.remind_self_rectification,
+    "project.escalate_self_rectification": self_inspection.escalate_self_rectification,
     "project.record_acceptance": acceptance.record_acceptance,
     "project.submit_suggestion": suggestions.submit_suggestion,
     "project.answer_suggestion": suggestions.answer_suggestion,

@@ -231,6 +231,14 @@ class SuggestionAnswerForm(DutyForm):
 
 
 # Form key → (schema, Chinese title, English title).
+class SelfRectificationEscalationForm(DutyForm):
+    """The district admin's decision (逾期处置) on a rectification still overdue after the reminder."""
+
+    decision = choice(vocab.ESCALATION_LABELS, "处置决定", "Decision", required=True)
+    reasons = text("事实与理由", "Facts and reasons", widget="textarea")
+    new_deadline = fields.Date(required=True, metadata=meta("新的整改期限", "New deadline"))
+
+
 FORMS: dict[str, tuple[type[Schema], str, str]] = {
     "project.initialization": (InitializationForm, "项目初始化", "Project initialization"),
     "project.initialization_review": (InitializationReviewForm, "初始化审核", "Initialization review"),
@@ -238,6 +246,8 @@ FORMS: dict[str, tuple[type[Schema], str, str]] = {
     "project.self_inspection": (SelfInspectionForm, "日常检查", "Self-inspection"),
     "project.self_rectification": (SelfRectificationForm, "隐患整改", "Rectification"),
     "project.self_rectification_review": (SelfRectificationReviewForm, "整改复查", "Rectification review"),
+    "project.self_rectification_escalation": (SelfRectificationEscalationForm, "逾期整改处置",
+                                              "Overdue rectification"),
     "project.acceptance": (AcceptanceForm, "工程验收", "Stage acceptance"),
     "project.suggestion": (SuggestionForm, "意见建议", "Suggestion"),
     "project.suggestion_answer": (SuggestionAnswerForm, "答复意见建议", "Answer a suggestion"),

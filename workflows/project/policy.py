@@ -36,6 +36,10 @@ class ProjectPolicy:
         self_inspections_per_week: the least a project under construction does (``SELF_INSPECTIONS_PER_WEEK``).
         rectification_days: default deadline of a self-inspection's findings
             (``SELF_RECTIFICATION_DEADLINE_DAYS``).
+        rectification_grace_days: the last period an overdue rectification is given after the
+            reminder (``SELF_RECTIFICATION_GRACE_DAYS``).
+        escalation_days: the district admin's time to decide on one still overdue
+            (``SELF_RECTIFICATION_ESCALATION_DAYS``).
         districts: the districts a suggestion may be addressed to (``DISTRICTS``).
     """
 
@@ -45,6 +49,8 @@ class ProjectPolicy:
     log_parties: tuple[str, ...]
     self_inspections_per_week: int
     rectification_days: int
+    rectification_grace_days: int
+    escalation_days: int
     districts: tuple[str, ...]
 
     def is_working_day(self, day: date) -> bool:
@@ -125,5 +131,7 @@ def policy_from(config: Mapping[str, Any]) -> ProjectPolicy:
         log_parties=parties,
         self_inspections_per_week=_positive_int(config, "SELF_INSPECTIONS_PER_WEEK"),
         rectification_days=_positive_int(config, "SELF_RECTIFICATION_DEADLINE_DAYS"),
+        rectification_grace_days=_positive_int(config, "SELF_RECTIFICATION_GRACE_DAYS"),
+        escalation_days=_positive_int(config, "SELF_RECTIFICATION_ESCALATION_DAYS"),
         districts=tuple(str(d) for d in _setting(config, "DISTRICTS")),
     )

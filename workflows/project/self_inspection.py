@@ -4,7 +4,9 @@ A self-inspection case starts with the inspection itself (``project_self_inspect
 it finds problems, each rectification round is a short instance of its own
 (``project_self_rectification``): open the round (owner and due date recorded) → the reply with
 evidence → the verification; a rejected round starts the next one with a new deadline, an
-accepted one closes the inspection. So no finding is ever open without a round and a date.
+accepted one closes the inspection. A reply overdue is asked for again with a last period
+(催告); still overdue, the district admin decides (逾期处置) and sets the next round's deadline.
+So no finding is ever open without a round and a date.
 """
 from __future__ import annotations
 
@@ -17,7 +19,13 @@ from engine import Conflict, NotFound, ServiceContext
 from storage import SelfInspection, SelfRectification, record_project_event
 
 from .documents import self_inspection_record
-from .forms import SelfInspectionForm, SelfRectificationForm, SelfRectificationReviewForm, load_form
+from .forms import (
+    SelfInspectionForm,
+    SelfRectificationEscalationForm,
+    SelfRectificationForm,
+    SelfRectificationReviewForm,
+    load_form,
+)
 from .guards import (
     Problems,
     case_project,
@@ -171,6 +179,46 @@ def verify_self_rectification(ctx: ServiceContext, *, policy: ProjectPolicy, rou
     row.verified_at = now
     ctx.session.flush()
     return {"closed": not rejected, "next_round": row.round + 1 if rejected else None}
+
+
+def remind_self_rectification(ctx: ServiceContext, *, policy: ProjectPolicy, round_id: int) -> dict[str, Any]:
+    """The reply is overdue: ask for it again (催告) with a last period before escalation.
+
+    Raises:
+        Conflict: the round was answered meanwhile, or already reminded.
+    """
+    row, inspection = _round_of_case(ctx, round_id)
+    if row.submitted_at is not None or row.reminded_at is not None:
+        raise Conflict(f"round {row.round} of self-inspection {inspection.id} is not waiting for a reminder")
+    now = ctx.clock.now()
+    row.reminded_at = now
+    return {"late_due_at": (now + timedelta(days=policy.rectification_grace_days)).isoformat(),
+            "escalation_due_days": policy.escalation_days}
+
+
+def escalate_self_rectification(ctx: ServiceContext, *, policy: ProjectPolicy, round_id: int) -> dict[str, Any]:
+    """The district admin's decision (逾期处置) of form ``project.self_rectification_escalation``.
+
+    The inspection gets the new deadline and the next round starts with it.
+
+    Raises:
+        FieldErrors: a new deadline already past.
+        Conflict: the round was answered meanwhile, or already escalated.
+    """
+    row, inspection = _round_of_case(ctx, round_id)
+    if row.submitted_at is not None or row.escalated_at is not None:
+        raise Conflict(f"round {row.round} of self-inspection {inspection.id} is not waiting for a decision")
+    form = load_form(SelfRectificationEscalationForm, ctx.task_data)
+    problems = Problems()
+    check_not_past(problems, "new_deadline", form["new_deadline"], policy.local_today(ctx.clock))
+    problems.raise_if_any()
+    row.escalation = form["decision"]
+    row.escalation_reasons = form["reasons"]
+    row.escalated_by = ctx.actor.username
+    row.escalated_at = ctx.clock.now()
+    inspection.rectify_by = form["new_deadline"]
+    ctx.session.flush()
+    return {"decision": form["decision"], "next_round": row.round + 1}
 
 
 def open_inspections(project_id: int):  # type: ignore[no-untyped-def]

@@ -66,6 +66,9 @@ SUGGESTION_CATEGORY_LABELS: dict[str, str] = {
 
 REVIEW_DECISION_LABELS: dict[str, str] = {"acknowledged": "确认", "returned": "退回修改"}
 VERDICT_LABELS: dict[str, str] = {"accepted": "整改合格，闭环", "rejected": "整改不合格，重新整改"}
+# The district admin's decision on a self-rectification still overdue after the reminder.
+ESCALATION_LABELS: dict[str, str] = {"order_rectification": "责令限期整改",
+                                     "supervision_inspection": "转监督检查（纳入日常监督）"}
 
 
 class InitializationStatus(StrEnum):
