@@ -31,7 +31,7 @@ from .status import OPEN_TASK_STATES, EventKind, TaskState
 from .timers import due_time
 
 MAX_SNAPSHOT_BYTES = 64 * 1024
-MAX_ENTERPRISE_CODE = 18  # task.enterprise_code; a unified social credit code is 18 characters
+MAX_ENTERPRISE_CODE = 18  # task.for_enterprise; a unified social credit code is 18 characters
 T = TypeVar("T")
 
 
@@ -141,7 +141,8 @@ def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: Bpmn
              name=task.task_spec.bpmn_name, process_key=process_key, form_key=form_key(task),
              role=(task.task_spec.lane or None), state=TaskState.OPEN,
              project_id=case.project_id, district=case.district, enterprise_code=case.enterprise_code,
-             for_enterprise=task_enterprise(task), due_at=_due_at(task, now), data=snapshot(task.data), created_at=now)
+             for_enterprise=task_enterprise(task), due_at=_due_at(task, now), data=snapshot(task.data),
+             created_at=now)
         for spiff_id, task in ready.items() if spiff_id not in ready_before
     ])
 
