@@ -230,7 +230,6 @@ class SuggestionAnswerForm(DutyForm):
     answer = text("答复内容", "Answer", widget="textarea")
 
 
-# Form key → (schema, Chinese title, English title).
 class SelfRectificationEscalationForm(DutyForm):
     """The district admin's decision (逾期处置) on a rectification still overdue after the reminder."""
 
@@ -239,6 +238,7 @@ class SelfRectificationEscalationForm(DutyForm):
     new_deadline = fields.Date(required=True, metadata=meta("新的整改期限", "New deadline"))
 
 
+# Form key → (schema, Chinese title, English title).
 FORMS: dict[str, tuple[type[Schema], str, str]] = {
     "project.initialization": (InitializationForm, "项目初始化", "Project initialization"),
     "project.initialization_review": (InitializationReviewForm, "初始化审核", "Initialization review"),

@@ -1,7 +1,7 @@
 // The properties form beside the canvas: shows what Oversite needs of the selected element
-// (lane role, form key, due expression, the enterprise a task is for, service operation and parameters, timers, signals,
-// messages) and writes changes through bpmn-js modeling, so they are undoable and saved
-// with the diagram. The form itself is rendered by the server (labels, choices, hints).
+// (lane role, form key, due expression, the enterprise a task is for, service operation and
+// parameters, timers, signals, messages) and writes changes through bpmn-js modeling, so they
+// are undoable and saved with the diagram. The form itself is rendered by the server (labels, choices, hints).
 
 import { DUE_IN, ENTERPRISE_CODE, Extensions, FORM_KEY, eventDefinition, is } from "./extensions.js";
 import { format, typeLabel } from "./common.js";
