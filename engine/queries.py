@@ -20,6 +20,8 @@ from .status import OPEN_TASK_STATES, TaskState
 
 T = TypeVar("T")
 MAX_PER_PAGE = 200
+# Deeper than anyone pages; keeps every OFFSET far inside the database's integer range.
+MAX_PAGE = 100_000
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 # JSON that is JSONB on PostgreSQL (indexable, compact) and plain JSON elsewhere.
 JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
 # BIGINT on PostgreSQL, INTEGER on SQLite (only INTEGER PRIMARY KEY autoincrements there).
+# Both are signed 64-bit: a larger number cannot even be compared with a key (SQLite raises
+# OverflowError, PostgreSQL "bigint out of range"), so input is checked against this first.
+MAX_ID = 2**63 - 1
+MAX_INT = 2**31 - 1  # an INTEGER column (e.g. a model's version number) on PostgreSQL
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 intpk = Annotated[int, mapped_column(BigIntPK, primary_key=True, autoincrement=True)]

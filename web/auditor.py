@@ -36,7 +36,7 @@ class CaseSearchArgs(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in CaseStatus]))
     date_from = fields.Date(load_default=None, data_key="from")
     date_to = fields.Date(load_default=None, data_key="to")
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=queries.MAX_PAGE))
 
     @validates_schema
     def _range(self, data: dict, **_kw: object) -> None:  # type: ignore[type-arg]

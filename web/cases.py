@@ -44,7 +44,7 @@ MAX_VALUE_CHARS = 300
 class CaseListArgs(Schema):
     process = fields.String(load_default=None, validate=validate.Length(max=200))
     status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in CaseStatus]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=queries.MAX_PAGE))
 
 
 @bp.get("/cases")

@@ -36,7 +36,7 @@ class InboxArgs(Schema):
     overdue = fields.Boolean(load_default=False)
     due_within = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_DUE_DAYS))
     sort = fields.String(load_default="due", validate=validate.OneOf(SORTS))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=queries.MAX_PAGE))
 
 
 def task_filter(args: dict) -> queries.TaskFilter:  # type: ignore[type-arg]

@@ -17,6 +17,7 @@ from engine.inbox import InboxTab, inbox
 from engine.portal import enterprise_codes, enterprise_projects, enterprises, submissions
 from engine.starting import may_start, startable_processes
 
+from .api.schemas import key_field
 from .auth.decorators import roles_required
 from .db import get_session
 from .services import current_services
@@ -29,7 +30,7 @@ PORTAL_ROLES = ("enterprise",)
 
 class StartForm(Schema):
     process_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    project_id = fields.Integer(load_default=None, allow_none=True)
+    project_id = key_field(load_default=None, allow_none=True)
 
 
 @bp.get("")

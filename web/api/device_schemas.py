@@ -11,7 +11,7 @@ from storage import DeviceProtocol, DeviceType
 from workflows.devices.star_rating import DECLARABLE
 
 from .engine_schemas import PageArgs
-from .schemas import PageSchema
+from .schemas import PageSchema, key_field
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$",
                        error="letters, digits, '.', '_' and '-' only (it is an MQTT topic level)")
@@ -47,7 +47,7 @@ class DateOrDateTime(fields.Field):
 
 
 class DeviceCreateSchema(Schema):
-    project_id = fields.Integer(required=True, strict=True)
+    project_id = key_field(required=True, strict=True)
     code = fields.String(required=True, validate=CODE)
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     device_type = fields.String(required=True, validate=validate.OneOf([t.value for t in DeviceType]))
@@ -88,7 +88,7 @@ class DeviceSchema(Schema):
 
 
 class DeviceListArgs(PageArgs):
-    project_id = fields.Integer(load_default=None)
+    project_id = key_field(load_default=None)
     device_type = fields.String(load_default=None, validate=validate.OneOf([t.value for t in DeviceType]))
     protocol = fields.String(load_default=None, validate=validate.OneOf([p.value for p in DeviceProtocol]))
     online = fields.Boolean(load_default=None)
@@ -133,7 +133,7 @@ class ReadingSchema(Schema):
 
 class ReadingListArgs(PageArgs):
     quantity = fields.String(load_default=None, validate=validate.Length(max=32))
-    device_id = fields.Integer(load_default=None)
+    device_id = key_field(load_default=None)
     start = fields.AwareDateTime(load_default=None, data_key="from",
                                  metadata={"description": "default: 24 hours before 'to'"})
     end = fields.AwareDateTime(load_default=None, data_key="to", metadata={"description": "default: now"})
@@ -162,8 +162,8 @@ class AlarmSchema(Schema):
 
 class AlarmListArgs(PageArgs):
     status = fields.String(load_default=None, validate=validate.OneOf(["open", "acknowledged", "cleared", "active"]))
-    project_id = fields.Integer(load_default=None)
-    device_id = fields.Integer(load_default=None)
+    project_id = key_field(load_default=None)
+    device_id = key_field(load_default=None)
     rule = fields.String(load_default=None, validate=validate.Length(max=40))
 
 

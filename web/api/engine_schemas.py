@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .schemas import PageSchema, UploadField
+from engine.queries import MAX_PAGE, MAX_PER_PAGE
+
+from .schemas import PageSchema, UploadField, key_field, version_field
 
 NAME = validate.Length(min=1, max=200)
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class ModelUploadSchema(Schema):
@@ -50,13 +52,13 @@ class ModelSchema(Schema):
 
 
 class VersionArgs(Schema):
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    version = version_field(load_default=None)
 
 
 class CaseStartSchema(Schema):
     process_key = fields.String(required=True, validate=NAME)
     data = fields.Dict(keys=fields.String(), load_default=dict)
-    project_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    project_id = key_field(load_default=None, allow_none=True, strict=True)
     title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
 
@@ -101,7 +103,7 @@ class CaseStartedSchema(Schema):
 class CaseListArgs(PageArgs):
     process_key = fields.String(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(["active", "suspended", "completed", "cancelled"]))
-    project_id = fields.Integer(load_default=None)
+    project_id = key_field(load_default=None)
 
 
 class CasePageSchema(PageSchema):
@@ -125,7 +127,7 @@ class ReasonSchema(Schema):
 
 
 class InstanceActionSchema(ReasonSchema):
-    instance_id = fields.Integer(load_default=None, allow_none=True,
+    instance_id = key_field(load_default=None, allow_none=True,
                                  metadata={"description": "default: every running instance of the case"})
 
 
@@ -157,8 +159,8 @@ class TaskDetailSchema(TaskSchema):
 class TaskListArgs(PageArgs):
     state = fields.String(load_default=None, validate=validate.OneOf(["open", "claimed", "completed", "cancelled"]))
     process_key = fields.String(load_default=None)
-    case_id = fields.Integer(load_default=None)
-    project_id = fields.Integer(load_default=None)
+    case_id = key_field(load_default=None)
+    project_id = key_field(load_default=None)
     assignee = fields.String(load_default=None, validate=validate.OneOf(["me"]))
     overdue = fields.Boolean(load_default=False)
 
@@ -173,8 +175,8 @@ class TaskCompleteSchema(Schema):
 
 class SignalSchema(Schema):
     name = fields.String(required=True, validate=NAME)
-    project_id = fields.Integer(load_default=None, allow_none=True)
-    case_id = fields.Integer(load_default=None, allow_none=True)
+    project_id = key_field(load_default=None, allow_none=True)
+    case_id = key_field(load_default=None, allow_none=True)
     payload = fields.Dict(keys=fields.String(), load_default=dict)
 
 

@@ -6,7 +6,22 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 
+from storage import MAX_ID, MAX_INT
+
 KIND_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+def key_field(**kwargs: Any) -> fields.Integer:
+    """A record's id given as input (a filter, a reference): 1 up to the largest database key.
+
+    A larger number is a field error here; in a query it would fail in the database.
+    """
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def version_field(**kwargs: Any) -> fields.Integer:
+    """A process model's version number given as input (an INTEGER column)."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_INT), **kwargs)
 
 
 class TokenRequestSchema(Schema):
@@ -37,7 +52,7 @@ class UploadField(fields.Field):
 
 class DocumentUploadSchema(Schema):
     file = UploadField(required=True, metadata={"type": "string", "format": "binary"})
-    case_id = fields.Integer(required=True, strict=False, validate=validate.Range(min=1))
+    case_id = key_field(required=True, strict=False)
     kind = fields.String(load_default="attachment",
                          validate=[validate.Length(min=1, max=60), validate.Regexp(KIND_PATTERN)],
                          metadata={"description": "what the document is for, e.g. inspection_photo"})

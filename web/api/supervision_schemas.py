@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from .engine_schemas import PageArgs
-from .schemas import PageSchema
+from .schemas import PageSchema, key_field
 
 
 class SupervisionFindingSchema(Schema):
@@ -115,7 +115,7 @@ class SupervisionCaseSchema(Schema):
 
 class FindingListArgs(PageArgs):
     status = fields.String(load_default=None, validate=validate.OneOf(["open", "closed"]))
-    project_id = fields.Integer(load_default=None)
+    project_id = key_field(load_default=None)
     owner = fields.String(load_default=None, validate=validate.Length(max=18))
     overdue = fields.Boolean(load_default=False, metadata={"description": "only open findings past their due date"})
 

@@ -9,11 +9,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, make_response, render_template, url_for
 from flask.typing import ResponseReturnValue
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema
 
 from engine import NotFound, queries
 
 from ..api.parsing import query_args
+from ..api.schemas import version_field
 from ..auth.decorators import roles_required
 from ..db import get_session
 from ..services import current_services
@@ -25,12 +26,12 @@ MODEL_EDITORS = ("process_owner", "admin")
 
 
 class VersionArgs(Schema):
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    version = version_field(load_default=None)
 
 
 class DiffArgs(Schema):
-    a = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    b = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    a = version_field(load_default=None)
+    b = version_field(load_default=None)
 
 
 @bp.get("")
