@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from . import converters, db, errors, i18n, navigation, security, ui
+from . import converters, db, errors, i18n, navigation, request_guard, security, ui
 from .api import alarms as api_alarms
 from .api import audit as api_audit
 from .api import cases as api_cases
@@ -92,7 +92,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
     _configure_logging(app)
     converters.init_app(app)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    request_guard.init_app(app)
     app.extensions[EXTENSION_KEY] = build_services(app.config, clock=app.config.get("CLOCK"))
 
     db.init_app(app)

@@ -1,8 +1,9 @@
 """Input no database can take is refused up front, on both backends: never a 500.
 
 Found by sending every route hostile input as several users: numbers past 64 bits in paths,
-filters and pages used to end in a 500 (an OverflowError on SQLite, "bigint out of range" on
-PostgreSQL).
+filters and pages; NUL characters anywhere; JSON nested past the parser's depth. Each used to
+end in a 500 (an OverflowError on SQLite, "bigint out of range" or "cannot contain NUL" on
+PostgreSQL, a RecursionError).
 """
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from engine.queries import MAX_PAGE
-from storage import MAX_ID, MAX_INT
-from tests.fixtures.web import MakeUser, logged_in, page_csrf
+from storage import MAX_ID, MAX_INT, ApiToken, AuditEvent
+from tests.fixtures.web import PASSWORD, MakeUser, logged_in, page_csrf
+from web.services import Services
 
 TOO_BIG = MAX_ID + 1
 
@@ -81,3 +84,46 @@ def test_pages_stop_at_the_last_one_anyone_could_want(client: FlaskClient, admin
         response = client.get(f"{path}?page={page}", headers=admin)
         assert response.status_code == 400
         assert "page" in response.get_json()["details"]
+
+
+def test_a_nul_character_is_refused_wherever_it_comes(client: FlaskClient, admin: dict[str, str]) -> None:
+    in_query = client.get("/api/v1/projects?q=a%00b", headers=admin)
+    assert in_query.status_code == 400
+    assert list(in_query.get_json()["details"]) == ["q"]
+    in_path = client.get("/api/v1/process-models/a%00b", headers=admin)
+    assert in_path.status_code == 400 and "path" in in_path.get_json()["details"]
+    in_body = client.post("/api/v1/cases", headers=admin,
+                          json={"process_key": "x", "data": {"notes": ["ok", "bad\x00"]}})
+    assert in_body.status_code == 400
+    assert list(in_body.get_json()["details"]) == ["data.notes.1"]
+    in_key = client.post("/api/v1/signals", headers=admin, json={"name": "s", "payload": {"k\x00": 1}})
+    assert in_key.status_code == 400 and "payload.k" in in_key.get_json()["details"]
+
+
+def test_a_nul_character_changes_nothing(client: FlaskClient, make_user: MakeUser, services: Services) -> None:
+    make_user("root")
+
+    def stored() -> tuple[int, int]:
+        with services.session_factory() as session:
+            return (session.scalar(select(func.count()).select_from(ApiToken)) or 0,
+                    session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+
+    before = stored()
+    response = client.post("/api/v1/auth/tokens", json={"username": "root", "password": PASSWORD, "label": "x\x00"})
+    assert response.status_code == 400
+    assert stored() == before
+
+
+def test_a_nul_character_in_a_browser_form_is_a_400_page(app: Flask, make_user: MakeUser) -> None:
+    make_user("root")
+    browser = app.test_client()
+    token = page_csrf(browser, "/auth/login")
+    response = browser.post("/auth/login", data={"csrf_token": token, "username": "ro\x00ot", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "U+0000" in response.get_data(as_text=True)
+
+
+def test_json_nested_past_the_parser_is_invalid_json(client: FlaskClient, admin: dict[str, str]) -> None:
+    response = client.post("/api/v1/cases", headers=admin, data="[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bad_request"
