@@ -1,9 +1,9 @@
 """Input no database can take is refused up front, on both backends: never a 500.
 
 Found by sending every route hostile input as several users: numbers past 64 bits in paths,
-filters and pages; NUL characters anywhere; JSON nested past the parser's depth. Each used to
-end in a 500 (an OverflowError on SQLite, "bigint out of range" or "cannot contain NUL" on
-PostgreSQL, a RecursionError).
+filters and pages; NUL characters anywhere; JSON nested past the parser's depth; JSON sent to
+the browser's login form. Each used to end in a 500 (an OverflowError on SQLite, "bigint out
+of range" or "cannot contain NUL" on PostgreSQL, a RecursionError, a crash inside WTForms).
 """
 from __future__ import annotations
 
@@ -127,3 +127,16 @@ def test_json_nested_past_the_parser_is_invalid_json(client: FlaskClient, admin:
     response = client.post("/api/v1/cases", headers=admin, data="[" * 100_000, content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["error"] == "bad_request"
+
+
+@pytest.mark.parametrize("body", ['"x"', "[1, 2]", '{"username": 5, "password": 6}', "not json"])
+def test_the_login_form_does_not_read_json(client: FlaskClient, make_user: MakeUser, body: str) -> None:
+    make_user("root")
+    response = client.post("/auth/login", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert client.get("/inbox").status_code in (302, 401)  # not logged in
+
+
+def test_the_login_form_still_logs_in(app: Flask, make_user: MakeUser) -> None:
+    make_user("root")
+    assert logged_in(app, "root").get("/inbox").status_code == 200
