@@ -190,6 +190,19 @@ NB-1,briefing,06/01/2023
     assert counts(loaded)[3] == 0
 
 
+def test_nul_characters_are_reported_by_cell_and_store_nothing(loaded: sessionmaker[Session]) -> None:
+    # PostgreSQL's text cannot hold U+0000: such a cell once failed the import's first query.
+    data = f"{PROJECT_HEADER}\nNB-\x007,宁波\x00东站,鄞州区,,,,,,\nNB-8,奉化新城,火星区,,,,,,\n"
+    found = problems(loaded, "projects", data)
+    assert [(line, column, message) for line, column, message in found[:2]] == [
+        (2, "name", "the cell contains a NUL character (U+0000)"),
+        (2, "project_code", "the cell contains a NUL character (U+0000)")]
+    assert [(line, column) for line, column, _ in found[2:]] == [(3, "district")]  # other rows still checked
+    header = problems(loaded, "records", "project_code,kind\x00,date\nNB-1,assignment,2023-01-06\n")
+    assert header == [(1, None, "header cell 2 contains a NUL character (U+0000)")]
+    assert counts(loaded) == (2, 3, 2, 0)
+
+
 def test_mixed_encodings_store_nothing(loaded: sessionmaker[Session]) -> None:
     data = (PROJECT_HEADER + "\nNB-7,宁波东站,鄞州区,,,,,,\n").encode() + "NB-8,奉化新城,奉化区,,,,,,\n".encode("gbk")
     assert problems(loaded, "projects", data)[0][0] == 3

@@ -19,6 +19,7 @@ from .problems import ImportInvalid, ImportProblem
 
 XLSX_MAGIC = b"PK\x03\x04"
 UTF8_BOM = b"\xef\xbb\xbf"
+NUL = "\x00"
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,9 @@ def _from_lines(lines: list[tuple[int, list[str]]], fmt: str, encoding: str | No
     problems = []
     seen: dict[str, int] = {}
     for index, name in enumerate(columns, start=1):
-        if not name:
+        if NUL in name:
+            problems.append(ImportProblem(header_line, f"header cell {index} contains a NUL character (U+0000)"))
+        elif not name:
             problems.append(ImportProblem(header_line, f"header cell {index} is empty"))
         elif name in seen:
             problems.append(ImportProblem(header_line, f"the column {name!r} appears twice (cells {seen[name]} and {index})",
@@ -175,6 +178,12 @@ def _from_lines(lines: list[tuple[int, list[str]]], fmt: str, encoding: str | No
             cells = cells[:-1]
         if len(cells) > len(columns):
             problems.append(ImportProblem(number, f"the row has {len(cells)} cells but the header has {len(columns)}"))
+            continue
+        # No database text can hold U+0000; such a row is reported and left out before any
+        # of its cells reaches a query.
+        with_nul = [name for name, cell in zip(columns, cells) if NUL in cell]
+        if with_nul:
+            problems.extend(ImportProblem(number, "the cell contains a NUL character (U+0000)", name) for name in with_nul)
             continue
         rows.append(Row(number, {name: cells[i].strip() if i < len(cells) else "" for i, name in enumerate(columns)}))
     return Table(columns, rows, fmt, header_line, encoding, tuple(problems))
