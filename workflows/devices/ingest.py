@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 UNKNOWN_DEVICE = "unknown device"
 INACTIVE_DEVICE = "device is out of service"
+NUL_IN_IDENTITY = "device identity contains a NUL character"
+NUL = "\x00"
 LAST_SEEN_RESOLUTION = timedelta(seconds=10)
 RETRIES = 3
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
@@ -57,7 +59,8 @@ def check_batch(session: Session, readings: Sequence[Any], policy: DevicePolicy,
     Returns the rows to insert (one per key) and device id → project id of accepted readings.
     """
     keys = [_ref_key(r) for r in readings]  # tuples hash in C: this loop runs per reading
-    devices = resolve_devices(session, {k for k in keys if k is not None})
+    # No database text holds U+0000: such an identity would fail the lookup, and the batch.
+    devices = resolve_devices(session, {k for k in keys if k is not None and NUL not in k[1]})
     rows: dict[ReadingKey, ReadingRow] = {}
     project_of: dict[int, int] = {}
     check = ReadingCheck(policy, now)
@@ -66,6 +69,8 @@ def check_batch(session: Session, readings: Sequence[Any], policy: DevicePolicy,
         try:
             if ref is None:
                 raise Refused("not a reading")
+            if target is None and NUL in ref[1]:
+                raise Refused(NUL_IN_IDENTITY)
             if target is None:
                 raise Refused(f"{UNKNOWN_DEVICE} {ref[0]}:{ref[1]}")
             if not target.active:

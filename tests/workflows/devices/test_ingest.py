@@ -60,6 +60,11 @@ def test_bad_input_is_refused_with_reasons_and_never_raises(devices_env):
         env.reading(dev, "radiation", 1),
         env.reading(dev, "pm10", 50, quality="not a flag!"),
         "not a reading",  # type: ignore[list-item]
+        # PostgreSQL's text cannot hold U+0000: such an identity failed the lookup, and the
+        # whole batch with it (redelivered and failing for ever).
+        Reading(DeviceRef("mqtt", "P1/d\x00"), now, "pm10", 50, ""),
+        Reading(DeviceRef("hj212", "MN\x00"), now, "pm10", 50, ""),
+        Reading(DeviceRef("modbus", "10.0.0.\x00:502:1"), now, "pm10", 50, ""),
         env.reading(dev, "pm10", 50, at=now + timedelta(minutes=4)),  # a clock a little ahead: fine
     ]
     result = env.sink.write_batch(batch)
@@ -81,6 +86,7 @@ def test_bad_input_is_refused_with_reasons_and_never_raises(devices_env):
     assert got[15] == "unknown quantity 'radiation'"
     assert got[16] == "quality must be 'ok' or a short flag"
     assert got[17] == "not a reading"
+    assert got[18:] == ["device identity contains a NUL character"] * 3
     with env.sessions() as s:
         assert s.get(Device, retired.id).last_seen_at is None
 
