@@ -1,11 +1,11 @@
-"""URL converters: a route's ``<int:…>`` matches only numbers a database key can hold."""
+"""URL converters: a route's numbers match only what the database column can hold."""
 from __future__ import annotations
 
 from typing import Any
 
 from werkzeug.routing import IntegerConverter, Map
 
-from storage import MAX_ID
+from storage import MAX_ID, MAX_INT
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -20,6 +20,14 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
 
+class ModelVersionConverter(IntegerConverter):
+    """``<version:…>``: a process model's version number, an INTEGER column (32 bits)."""
+
+    def __init__(self, map: Map) -> None:  # noqa: A002 - werkzeug's name
+        super().__init__(map, min=1, max=MAX_INT)
+
+
 def init_app(app: Any) -> None:
     """Install the converters; before any blueprint adds its rules (they are compiled then)."""
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.url_map.converters["version"] = ModelVersionConverter

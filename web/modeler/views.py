@@ -59,7 +59,7 @@ def edit(key: str) -> ResponseReturnValue:
     return _editor_page(key=key, xml=definition.bpmn_xml, versions=versions, based_on=definition.version)
 
 
-@bp.get("/<key>/versions/<int:version>")
+@bp.get("/<key>/versions/<version:version>")
 @roles_required(*MODEL_EDITORS)
 def version(key: str, version: int) -> ResponseReturnValue:
     with get_session() as session:
