@@ -1,7 +1,7 @@
 """``oversite audit verify``: exit 1 and the first bad row when the chain is broken."""
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 import storage
 from storage import AuditEvent
