@@ -2,7 +2,7 @@
 from . import audit_queue as _audit_queue  # noqa: F401  (registers the commit hook)
 from .accounts import ROLES, ApiToken, Membership, User
 from .alarms import ACTIVE_ALARM_STATUSES, Alarm, AlarmSeverity, AlarmStatus
-from .base import MAX_ID, MAX_INT, Base, utcnow
+from .base import MAX_ID, MAX_INT, NUL, Base, utcnow
 from .db import is_postgres, make_engine, make_session_factory
 from .devices import Device, DeviceProtocol, DeviceToken, DeviceType
 from .doc_numbers import DocumentSequence, next_number
@@ -24,7 +24,7 @@ from .supervision import (
 )
 
 __all__ = [
-    "MAX_ID", "MAX_INT", "ROLES", "ApiToken", "AuditEvent", "Base", "Case", "District", "Document", "Enterprise",
+    "MAX_ID", "MAX_INT", "NUL", "ROLES", "ApiToken", "AuditEvent", "Base", "Case", "District", "Document", "Enterprise",
     "Membership", "OutboxMessage", "Person", "ProcessDefinition", "ProcessInstance", "Project",
     "ProjectParty", "ProjectPerson", "ProjectRecord", "RECORD_KINDS", "Task", "TaskDraft", "User", "WaitingEvent", "is_postgres", "make_engine",
     "make_session_factory", "record_project_event", "utcnow",

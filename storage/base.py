@@ -47,6 +47,8 @@ JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
 # OverflowError, PostgreSQL "bigint out of range"), so input is checked against this first.
 MAX_ID = 2**63 - 1
 MAX_INT = 2**31 - 1  # an INTEGER column (e.g. a model's version number) on PostgreSQL
+# PostgreSQL's text and JSONB cannot hold U+0000: text that reaches a query is checked for it.
+NUL = "\x00"
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 intpk = Annotated[int, mapped_column(BigIntPK, primary_key=True, autoincrement=True)]

@@ -15,9 +15,10 @@ from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 
+from storage import NUL
+
 from .errors import ApiError
 
-NUL = "\x00"
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -40,7 +41,8 @@ def init_app(app: Flask) -> None:
 
 def refuse_nul() -> None:
     """400 if the request carries a NUL anywhere a view would read it."""
-    for where in _nul_places():
+    where = next(_nul_places(), None)
+    if where is not None:
         raise ApiError(400, "bad_request", _("NUL characters (U+0000) are not accepted (%(where)s).", where=where),
                        {where: [_("contains a NUL character")]})
 

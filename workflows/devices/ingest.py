@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.readings import BatchResult, DeviceRef, Reading
 from engine import Clock, ProcessEngine
-from storage import Device
+from storage import NUL, Device
 from storage.db import one_of
 from storage.reading_store import AggregateRow, ReadingKey, ReadingRow, hour_of, store_batch
 
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 UNKNOWN_DEVICE = "unknown device"
 INACTIVE_DEVICE = "device is out of service"
 NUL_IN_IDENTITY = "device identity contains a NUL character"
-NUL = "\x00"
 LAST_SEEN_RESOLUTION = timedelta(seconds=10)
 RETRIES = 3
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
@@ -59,7 +58,7 @@ def check_batch(session: Session, readings: Sequence[Any], policy: DevicePolicy,
     Returns the rows to insert (one per key) and device id → project id of accepted readings.
     """
     keys = [_ref_key(r) for r in readings]  # tuples hash in C: this loop runs per reading
-    # No database text holds U+0000: such an identity would fail the lookup, and the batch.
+    # An identity with a NUL would fail the lookup (storage.NUL), and the batch with it.
     devices = resolve_devices(session, {k for k in keys if k is not None and NUL not in k[1]})
     rows: dict[ReadingKey, ReadingRow] = {}
     project_of: dict[int, int] = {}

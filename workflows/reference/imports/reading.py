@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from storage import NUL
+
 from .problems import ImportInvalid, ImportProblem
 
 XLSX_MAGIC = b"PK\x03\x04"
 UTF8_BOM = b"\xef\xbb\xbf"
-NUL = "\x00"
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,8 @@ def _from_lines(lines: list[tuple[int, list[str]]], fmt: str, encoding: str | No
         if len(cells) > len(columns):
             problems.append(ImportProblem(number, f"the row has {len(cells)} cells but the header has {len(columns)}"))
             continue
-        # No database text can hold U+0000; such a row is reported and left out before any
-        # of its cells reaches a query.
+        # A cell with a NUL (storage.NUL) would fail the first query it reaches: the row is
+        # reported and left out.
         with_nul = [name for name, cell in zip(columns, cells) if NUL in cell]
         if with_nul:
             problems.extend(ImportProblem(number, "the cell contains a NUL character (U+0000)", name) for name in with_nul)
