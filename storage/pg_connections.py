@@ -10,7 +10,10 @@ Three costs every transaction paid on PostgreSQL, measured on the engine's step
   rolls back without forgetting them. psycopg forgets them out of caution for DDL undone by the
   rollback; PostgreSQL revalidates a prepared statement whose tables changed, and Oversite runs
   DDL only in migrations. The result-based discard psycopg keeps for ``DROP``, ``ALTER`` and
-  ``DISCARD ALL`` is untouched.
+  ``DISCARD ALL`` is untouched. One exception: after a statement fails in pipeline mode the
+  server skips the rest of the pipeline, the PREPAREs of statements psycopg was preparing
+  included, while psycopg already counts them as prepared. A rollback after a failed pipeline
+  therefore forgets every prepared statement, as psycopg's own does.
 * **The liveness ping.** ``pool_pre_ping`` costs a round trip on every checkout. A connection
   used a moment ago is alive unless the server restarted in that moment, and then the request
   in flight fails either way; so the ping runs only for a connection idle for longer than
@@ -38,6 +41,16 @@ class OversiteConnection(psycopg.Connection):  # type: ignore[type-arg]
     """A psycopg connection that keeps its prepared statements and can write with its COMMIT."""
 
     _at_commit: list[tuple[str, Sequence[Any]]] = []
+    _pipeline_failed = False  # since the last rollback: the prepared statements are in doubt
+
+    @contextmanager
+    def pipeline(self) -> Iterator[psycopg.Pipeline]:
+        try:
+            with super().pipeline() as pipeline:
+                yield pipeline
+        except BaseException:
+            self._pipeline_failed = True
+            raise
 
     def defer_to_commit(self, statement: str, params: Sequence[Any]) -> None:
         """Run ``statement`` (a write that returns nothing) just before this transaction's COMMIT.
@@ -69,7 +82,8 @@ class OversiteConnection(psycopg.Connection):  # type: ignore[type-arg]
         self._at_commit = []
         manager = getattr(self, "_prepared", None)
         clear = getattr(manager, "clear", None)
-        if clear is None:  # a psycopg without this internal: plain behaviour
+        if clear is None or self._pipeline_failed:  # plain behaviour: forget them all
+            self._pipeline_failed = False
             super().rollback()
             return
         manager.clear = lambda: False  # type: ignore[union-attr]

@@ -13,7 +13,7 @@ import storage
 from storage import AuditEvent, Case
 from storage.audit import append_audit, verify_chain
 from storage.audit_queue import queue_audit, savepoint
-from storage.pg_connections import OversiteConnection, configure
+from storage.pg_connections import OversiteConnection, configure, driver_errors
 from tests.fixtures.database import PG_ADMIN_URL, _empty_tables
 
 NOW = datetime(2026, 3, 2, tzinfo=timezone.utc)
@@ -190,3 +190,26 @@ def test_hashes_made_by_the_server_match_the_chain_s_own(pg: sessionmaker[Sessio
     with pg() as check:
         report = verify_chain(check)
         assert report.ok and report.checked == len(tricky) + 2
+
+
+def test_statements_a_failed_pipeline_skipped_are_not_taken_for_prepared(pg_engine: Engine) -> None:
+    """After an error in a pipeline the server skips the rest, PREPAREs included; psycopg still
+    counts those as prepared. The rollback must forget them, or the connection's next run of
+    such a statement fails with "prepared statement does not exist" (it did, once per step
+    refused by the database, for every later request on that pooled connection)."""
+    engine = storage.make_engine(pg_engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+    query = select(Case.id).where(Case.status == "a rare status")
+    try:
+        for _ in range(5):  # counted, not yet prepared (psycopg prepares at the sixth run)
+            with Session(engine) as session:
+                session.execute(query).all()
+        with Session(engine) as session, pytest.raises(exc.DBAPIError):
+            driver = _driver(session)
+            with driver_errors(session.connection(), "test"), driver.pipeline():
+                driver.execute("SELECT 1 / 0")
+                session.execute(query)  # its sixth run: prepared, but skipped by the server
+        for _ in range(3):
+            with Session(engine) as session:
+                assert session.execute(query).all() == []
+    finally:
+        engine.dispose()
