@@ -47,9 +47,16 @@ def form_key(task: SpiffTask) -> str | None:
     return task_properties(task).get(FORM_KEY_PROPERTY)
 
 
-def snapshot(data: dict[str, Any]) -> dict[str, Any]:
-    """The task data shown with a task, if it is small enough to copy into the inbox row."""
-    value = plain(data)
+def snapshot(task: SpiffTask) -> dict[str, Any]:
+    """The task's data shown with it, if it is small enough to copy into the inbox row.
+
+    Data that cannot be stored (e.g. a NUL an event payload brought in) fails the step, naming the task.
+    """
+    try:
+        value = plain(task.data)
+    except ScriptFailed as exc:
+        bpmn_id = task.task_spec.bpmn_id or task.task_spec.name
+        raise ScriptFailed(f"{bpmn_id}: {exc.message}", {**(exc.details or {}), "element_id": bpmn_id}) from exc
     if len(json.dumps(value, ensure_ascii=False)) > MAX_SNAPSHOT_BYTES:
         return {}
     return value  # type: ignore[no-any-return]
@@ -141,7 +148,7 @@ def sync_tasks(session: Session, case: Case, instance: ProcessInstance, wf: Bpmn
              name=task.task_spec.bpmn_name, process_key=process_key, form_key=form_key(task),
              role=(task.task_spec.lane or None), state=TaskState.OPEN,
              project_id=case.project_id, district=case.district, enterprise_code=case.enterprise_code,
-             for_enterprise=task_enterprise(task), due_at=_due_at(task, now), data=snapshot(task.data),
+             for_enterprise=task_enterprise(task), due_at=_due_at(task, now), data=snapshot(task),
              created_at=now)
         for spiff_id, task in ready.items() if spiff_id not in ready_before
     ])

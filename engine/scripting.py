@@ -15,16 +15,33 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from . import expressions
+from storage import nul_path
+
 from .errors import EngineError, ScriptFailed
 from .registry import ServiceContext, ServiceRegistry
 
 
 def plain(value: Any) -> Any:
-    """JSON-plain copy of task data (dates as ISO strings): what we store and show."""
+    """JSON-plain copy of task data (dates as ISO strings): what we store and show.
+
+    Raises:
+        ScriptFailed: the data has no JSON form, or holds a NUL character (``storage.NUL``),
+            which PostgreSQL cannot store; ``details["field"]`` names where.
+    """
     try:
-        return json.loads(json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False))
+        text = json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False)
+        copy = json.loads(text)
     except (RecursionError, ValueError) as exc:
         raise ScriptFailed(f"task data cannot be stored: {exc}") from exc
+    if "\\u0000" in text:  # JSON writes a NUL as this escape: a cheap test before the walk
+        _refuse_nul(copy, "task data cannot be stored: a NUL character (U+0000) in {where}")
+    return copy
+
+
+def _refuse_nul(data: Any, message: str) -> None:
+    where = nul_path(data)
+    if where is not None:
+        raise ScriptFailed(message.format(where=where or "a value"), {"field": where})
 
 
 def _json_default(value: Any) -> Any:
@@ -72,7 +89,10 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             raise ScriptFailed(f"service operation {name!r} cannot run outside a step")
         params = {k: v["value"] for k, v in (kwargs.get("operation_params") or {}).items()}
         result = op.func(self._context_factory(context), **params)
-        return json.dumps(plain(result if result is not None else {}))
+        try:
+            return json.dumps(plain(result if result is not None else {}))
+        except ScriptFailed as exc:
+            raise ScriptFailed(f"the result of service operation {name!r}: {exc.message}", exc.details or {}) from exc
 
 
 class RestrictedScriptEngine(PythonScriptEngine):
@@ -81,6 +101,16 @@ class RestrictedScriptEngine(PythonScriptEngine):
     def __init__(self, environment: RestrictedEnvironment) -> None:
         super().__init__(environment=environment)
 
+    def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
+        done = super().execute(task, script, external_context)
+        try:
+            # Scripts are the one way a model makes new text; text users send is checked on the way in.
+            _refuse_nul(task.data, "the script put a NUL character (U+0000) in {where}, which cannot be stored")
+        except ScriptFailed as exc:
+            exc.details["element_id"] = task.task_spec.bpmn_id
+            raise
+        return done  # type: ignore[no-any-return]
+
     def call_service(self, task: Any, **kwargs: Any) -> str:
         # SpiffWorkflow 3.2's own call_service turns every exception into a NameError (its
         # handler names an undefined variable). Engine errors raised by an operation (e.g.
@@ -88,6 +118,10 @@ class RestrictedScriptEngine(PythonScriptEngine):
         # the step rolls back and the API answers 400/409; anything else is a failed script.
         try:
             return self.environment.call_service(task.data, **kwargs)
+        except ScriptFailed as exc:
+            if isinstance(exc.details, dict):
+                exc.details.setdefault("element_id", task.task_spec.bpmn_id)
+            raise
         except EngineError:
             raise
         except Exception as exc:  # noqa: BLE001 - an operation's bug must not become a 500

@@ -2,7 +2,7 @@
 from . import audit_queue as _audit_queue  # noqa: F401  (registers the commit hook)
 from .accounts import ROLES, ApiToken, Membership, User
 from .alarms import ACTIVE_ALARM_STATUSES, Alarm, AlarmSeverity, AlarmStatus
-from .base import MAX_ID, MAX_INT, NUL, Base, utcnow
+from .base import MAX_ID, MAX_INT, NUL, Base, nul_path, utcnow
 from .db import is_postgres, make_engine, make_session_factory
 from .devices import Device, DeviceProtocol, DeviceToken, DeviceType
 from .doc_numbers import DocumentSequence, next_number
@@ -27,7 +27,7 @@ __all__ = [
     "MAX_ID", "MAX_INT", "NUL", "ROLES", "ApiToken", "AuditEvent", "Base", "Case", "District", "Document", "Enterprise",
     "Membership", "OutboxMessage", "Person", "ProcessDefinition", "ProcessInstance", "Project",
     "ProjectParty", "ProjectPerson", "ProjectRecord", "RECORD_KINDS", "Task", "TaskDraft", "User", "WaitingEvent", "is_postgres", "make_engine",
-    "make_session_factory", "record_project_event", "utcnow",
+    "make_session_factory", "nul_path", "record_project_event", "utcnow",
     # project duties (DOMAIN §1.2)
     "DailyLog", "MissingDailyLog", "ProjectInitialization", "SelfInspection", "SelfInspectionGap",
     "SelfRectification", "StageAcceptance", "Suggestion",

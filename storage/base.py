@@ -68,3 +68,26 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Wall-clock UTC now; engine code takes its time from an injected clock instead."""
     return datetime.now(timezone.utc)
+
+
+def nul_path(value: Any) -> str | None:
+    """The dotted path (``notes.1``, ``found.key``) of the first text holding a NUL, else None.
+
+    ``""`` when ``value`` itself is such a text. Walks JSON-like data: dicts (keys too), lists
+    and tuples. Iterative: the data may nest as deep as a JSON parser allowed.
+    """
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return path
+        elif isinstance(item, dict):
+            for key, inner in reversed(item.items()):
+                where = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and NUL in key:
+                    return where.replace(NUL, "")
+                stack.append((where, inner))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((f"{path}.{i}" if path else str(i), inner) for i, inner in reversed(list(enumerate(item))))
+    return None

@@ -15,7 +15,7 @@ from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 
-from storage import NUL
+from storage import NUL, nul_path
 
 from .errors import ApiError
 
@@ -61,28 +61,6 @@ def _nul_places() -> Iterator[str]:
             if NUL in key or NUL in (upload.filename or ""):
                 yield key.replace(NUL, "") or "file"
     elif request.is_json:
-        where = _nul_in_json(request.get_json(silent=True))
+        where = nul_path(request.get_json(silent=True))
         if where is not None:
             yield where or "body"
-
-
-def _nul_in_json(value: Any) -> str | None:
-    """The dotted path of the first string (or key) holding a NUL, else None.
-
-    Iterative: a JSON body may nest as deep as the parser allowed.
-    """
-    stack: list[tuple[str, Any]] = [("", value)]
-    while stack:
-        path, item = stack.pop()
-        if isinstance(item, str):
-            if NUL in item:
-                return path
-        elif isinstance(item, dict):
-            for key, inner in reversed(item.items()):
-                where = f"{path}.{key}" if path else str(key)
-                if NUL in key:
-                    return where.replace(NUL, "")
-                stack.append((where, inner))
-        elif isinstance(item, list):
-            stack.extend((f"{path}.{i}" if path else str(i), inner) for i, inner in reversed(list(enumerate(item))))
-    return None
