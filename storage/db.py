@@ -4,11 +4,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, any_, bindparam, create_engine, event
+from sqlalchemy import ColumnElement, Engine, any_, bindparam, create_engine, event, make_url
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from . import pg_connections
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
 def normalize_url(url: str) -> str:
@@ -21,7 +23,9 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        # How long a transaction waits for another's write lock (``?timeout=`` in the URL may say).
+        busy = {} if "timeout" in make_url(url).query else {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        kwargs.setdefault("connect_args", {"check_same_thread": False, **busy})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # SQLite's driver opens transactions lazily; BEGIN IMMEDIATE at the start of every

@@ -2,7 +2,10 @@
 
 Never a stack trace: unexpected exceptions are logged and answered with a generic 500.
 
-Engine errors map to one status each. ``EventNotDelivered`` (a message that matched no waiting
+Engine errors map to one status each. Collisions with concurrent transactions, which the
+database resolves by rolling one back, are not internal errors either: a deadlock or a lock
+that could not be had is 503 with ``Retry-After`` (nothing was saved; the same request may
+succeed a moment later), a row saved twice at the same moment is 409. ``EventNotDelivered`` (a message that matched no waiting
 instance) is 409, not 404: the endpoint exists and the request is well formed, but nothing is
 currently in a state to receive it, and the same request may succeed once an instance waits.
 """
@@ -15,6 +18,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
@@ -36,6 +40,8 @@ from storage.errors import (
     DocumentTypeRefused,
     ObjectMissing,
     StorageError,
+    is_contention,
+    is_duplicate,
 )
 from storage.users import AccountError, DuplicateUser
 
@@ -65,8 +71,9 @@ STORAGE_STATUS: tuple[tuple[type[StorageError], int], ...] = (
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-    422: "unprocessable", 429: "rate_limited", 500: "internal_error",
+    422: "unprocessable", 429: "rate_limited", 500: "internal_error", 503: "busy",
 }
+RETRY_AFTER_SECONDS = 1  # a collision is over once the other transaction ends
 
 
 class ApiError(Exception):
@@ -166,6 +173,18 @@ def handle_api_error(exc: ApiError) -> tuple[Response, int]:
     return error_response(exc.status, exc.code, exc.message, exc.details)
 
 
+def handle_database(exc: DBAPIError) -> tuple[Response, int]:
+    if is_contention(exc):
+        log.warning("%s %s collided with a concurrent transaction: %s", request.method, request.path, exc.orig)
+        return error_response(503, "busy", _("The same records were being changed by someone else at that moment; "
+                                             "nothing was saved. Try again."), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    if is_duplicate(exc):
+        log.warning("%s %s: duplicate refused by the database: %s", request.method, request.path, exc.orig)
+        return error_response(409, "conflict", _("This was saved by someone else at the same moment; nothing of "
+                                                 "yours was saved. Reload and check."))
+    return handle_unexpected(exc)
+
+
 def handle_unexpected(exc: Exception) -> tuple[Response, int]:
     if isinstance(exc, HTTPException):
         return handle_http(exc)
@@ -181,4 +200,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ValidationError, handle_validation)
     app.register_error_handler(AccountError, handle_account)
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(DBAPIError, handle_database)
     app.register_error_handler(Exception, handle_unexpected)

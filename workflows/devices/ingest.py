@@ -24,6 +24,7 @@ from adapters.readings import BatchResult, DeviceRef, Reading
 from engine import Clock, ProcessEngine
 from storage import NUL, Device
 from storage.db import one_of
+from storage.errors import is_contention
 from storage.reading_store import AggregateRow, ReadingKey, ReadingRow, hour_of, store_batch
 
 from . import rules
@@ -40,7 +41,6 @@ INACTIVE_DEVICE = "device is out of service"
 NUL_IN_IDENTITY = "device identity contains a NUL character"
 LAST_SEEN_RESOLUTION = timedelta(seconds=10)
 RETRIES = 3
-RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 
 
 def _ref_key(reading: Any) -> RefKey | None:
@@ -219,7 +219,7 @@ class DeviceReadingSink:
             except OperationalError as exc:
                 # Concurrent ingest processes may deadlock on shared aggregate or alarm rows
                 # (PostgreSQL aborts one of them): the batch was rolled back whole, run it again.
-                if attempt == RETRIES or getattr(exc.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES:
+                if attempt == RETRIES or not is_contention(exc):
                     raise
                 log.warning("batch of %d: %s; retrying (attempt %d)", len(readings), exc.orig, attempt + 1)
         raise AssertionError("unreachable: the last attempt returns or raises")
