@@ -14,9 +14,9 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from . import expressions
 from storage import nul_path
 
+from . import expressions
 from .errors import EngineError, ScriptFailed
 from .registry import ServiceContext, ServiceRegistry
 

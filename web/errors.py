@@ -2,12 +2,14 @@
 
 Never a stack trace: unexpected exceptions are logged and answered with a generic 500.
 
-Engine errors map to one status each. Collisions with concurrent transactions, which the
-database resolves by rolling one back, are not internal errors either: a deadlock or a lock
-that could not be had is 503 with ``Retry-After`` (nothing was saved; the same request may
-succeed a moment later), a row saved twice at the same moment is 409. ``EventNotDelivered`` (a message that matched no waiting
+Engine errors map to one status each. ``EventNotDelivered`` (a message that matched no waiting
 instance) is 409, not 404: the endpoint exists and the request is well formed, but nothing is
 currently in a state to receive it, and the same request may succeed once an instance waits.
+
+Collisions with concurrent transactions, which the database resolves by rolling one back, are
+not internal errors either: a deadlock or a lock that could not be had is 503 with
+``Retry-After`` (nothing was saved; the same request may succeed a moment later), and a row
+saved twice at the same moment is 409.
 """
 from __future__ import annotations
 
@@ -176,12 +178,13 @@ def handle_api_error(exc: ApiError) -> tuple[Response, int]:
 def handle_database(exc: DBAPIError) -> tuple[Response, int]:
     if is_contention(exc):
         log.warning("%s %s collided with a concurrent transaction: %s", request.method, request.path, exc.orig)
-        return error_response(503, "busy", _("The same records were being changed by someone else at that moment; "
-                                             "nothing was saved. Try again."), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        message = _("The same records were being changed by someone else at that moment; nothing was saved. "
+                    "Try again.")
+        return error_response(503, "busy", message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if is_duplicate(exc):
         log.warning("%s %s: duplicate refused by the database: %s", request.method, request.path, exc.orig)
-        return error_response(409, "conflict", _("This was saved by someone else at the same moment; nothing of "
-                                                 "yours was saved. Reload and check."))
+        return error_response(409, "conflict", _("This was saved by someone else at the same moment; nothing of yours "
+                                                 "was saved. Reload and check."))
     return handle_unexpected(exc)
 
 
