@@ -175,12 +175,15 @@ def handle_api_error(exc: ApiError) -> tuple[Response, int]:
     return error_response(exc.status, exc.code, exc.message, exc.details)
 
 
+def busy_message() -> str:
+    """What a request refused for a collision (``storage.errors.is_contention``) is told."""
+    return _("The same records were being changed by someone else at that moment; nothing was saved. Try again.")
+
+
 def handle_database(exc: DBAPIError) -> tuple[Response, int]:
     if is_contention(exc):
         log.warning("%s %s collided with a concurrent transaction: %s", request.method, request.path, exc.orig)
-        message = _("The same records were being changed by someone else at that moment; nothing was saved. "
-                    "Try again.")
-        return error_response(503, "busy", message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return error_response(503, "busy", busy_message(), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if is_duplicate(exc):
         log.warning("%s %s: duplicate refused by the database: %s", request.method, request.path, exc.orig)
         return error_response(409, "conflict", _("This was saved by someone else at the same moment; nothing of yours "

@@ -13,6 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from marshmallow import Schema
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from engine import Conflict, FieldErrors, Forbidden, ScriptFailed, TaskBudgetExceeded, queries
@@ -22,12 +23,13 @@ from engine.status import OPEN_TASK_STATES, TaskState
 from engine.tasks import check_task_access, get_task_for
 from storage import Case, Task, User
 from storage.drafts import delete_drafts, load_draft, save_draft
-from storage.errors import DocumentEmpty, DocumentTooLarge, DocumentTypeRefused, StorageError
+from storage.errors import DocumentEmpty, DocumentTooLarge, DocumentTypeRefused, StorageError, is_contention
 
 from .audit_trail import record
 from .cases import submitted_summaries
 from .auth.decorators import login_required
 from .db import get_session
+from .errors import busy_message
 from .services import current_services
 from .task_form import UPLOAD_SUFFIX, FormField, RawValues, build_fields, flatten_errors, raw_values, to_data
 from .ui import actor, local_tz, near_due_limit
@@ -233,6 +235,10 @@ def _complete(session: Session, who: Actor, task_id: int, schema: Schema | None,
         # The model failed on this input (a script, a service, its task budget): nothing was
         # saved; keep what was typed and say why, rather than losing the form to an error page.
         errors, status = {"_": [_("The step could not be completed: %(reason)s", reason=exc.message)]}, 422
+    except DBAPIError as exc:
+        if not is_contention(exc):
+            raise
+        errors, status = {"_": [busy_message()]}, 503  # typed on a site, kept for the retry
     else:
         flash(_("Task completed: %(name)s.", name=name), "success")
         return redirect(_after_completion(who))

@@ -6,11 +6,8 @@ The app waits for it only as long as its database URL says (PostgreSQL ``lock_ti
 """
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -18,36 +15,17 @@ import pytest
 from sqlalchemy import Engine
 
 from engine import FixedClock
+from tests.fixtures.contention import held_lock, short_lock_wait
 from tests.fixtures.web import database_url
 
 from .engine_api import Api, engine_config, inspection
 
 GOOD_INSPECTION = {"passed": True, "inspected_on": "2026-03-02"}
-SHORT_WAIT = {"sqlite": "timeout=0.2", "postgresql": "options=-c%20lock_timeout%3D1000"}
 
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any], clock: FixedClock, db_engine: Engine) -> dict[str, Any]:
-    separator = "&" if "?" in app_config["DATABASE_URL"] else "?"
-    app_config["DATABASE_URL"] += separator + SHORT_WAIT[db_engine.dialect.name]
-    return engine_config(app_config, clock)
-
-
-@contextmanager
-def held_lock(db_engine: Engine, instance_id: int) -> Iterator[None]:
-    """Another transaction holding what completing a task of ``instance_id`` must lock."""
-    url = database_url(db_engine)
-    if db_engine.dialect.name == "sqlite":
-        other = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")  # SQLite's database-wide write lock
-    else:
-        other = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-        other.execute("SELECT id FROM process_instance WHERE id = %s FOR UPDATE", (instance_id,))
-    try:
-        yield
-    finally:
-        other.rollback()
-        other.close()
+    return engine_config({**app_config, "DATABASE_URL": short_lock_wait(db_engine)}, clock)
 
 
 def test_a_lock_held_elsewhere_is_503_busy_and_nothing_is_saved(api: Api, projects: dict[str, int],
