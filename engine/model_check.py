@@ -8,6 +8,8 @@ from collections.abc import Container, Iterable
 
 from lxml import etree
 
+from storage import ProcessDefinition, Task, WaitingEvent
+
 from . import expressions
 from .bpmn_xml import NSMAP, element_id
 from .errors import Problem
@@ -61,6 +63,7 @@ def check_model(
     problems += _check_service_tasks(root, filename, operations)
     problems += _check_lanes(root, filename, roles)
     problems += _check_gateways(root, filename)
+    problems += _check_lengths(root, filename)
     return problems
 
 
@@ -156,6 +159,36 @@ def _check_gateways(root: etree._Element, filename: str) -> list[Problem]:
                 problems.append(Problem(
                     "an outgoing flow of a branching gateway needs a condition or must be the default",
                     flow.get("id"), flow.sourceline, filename))
+    return problems
+
+
+def _width(column: object) -> int:
+    return column.type.length  # type: ignore[attr-defined, no-any-return]
+
+
+# Text a step copies from the model into the inbox and the event index (``engine.projection``)
+# must fit those columns: PostgreSQL refuses a longer value (SQLite stores it whole), which
+# failed the step instead of the deployment.
+_LENGTH_CHECKS: tuple[tuple[str, str, str, int], ...] = (
+    ("./bpmn:process", "id", "process id", _width(ProcessDefinition.__table__.c.key)),
+    ("./bpmn:process", "name", "process name", _width(ProcessDefinition.__table__.c.name)),
+    ("./bpmn:process//*[@id]", "id", "element id", _width(Task.__table__.c.bpmn_id)),
+    ("//bpmn:userTask | //bpmn:manualTask", "name", "task name", _width(Task.__table__.c.name)),
+    ("//bpmn:signal", "name", "signal name", _width(WaitingEvent.__table__.c.name)),
+    ("//bpmn:message", "name", "message name", _width(WaitingEvent.__table__.c.name)),
+    ("//bpmn:intermediateCatchEvent | //bpmn:boundaryEvent | //bpmn:startEvent", "name", "event name",
+     _width(WaitingEvent.__table__.c.name)),
+)
+
+
+def _check_lengths(root: etree._Element, filename: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for path, attribute, what, limit in _LENGTH_CHECKS:
+        for node in _xpath(root, path):
+            value = node.get(attribute) or ""
+            if len(value) > limit:
+                problems.append(Problem(f"{what} is longer than {limit} characters: {value[:40]}…",
+                                        element_id(node), node.sourceline, filename))
     return problems
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from engine import BpmnFile, ModelInvalid
 from storage import ProcessDefinition
 from tests.fixtures import bpmn
+from tests.integration.test_engine_tasks import open_tasks
 
 
 def _problems(env, data: bytes, name: str = "bad.bpmn") -> list[dict]:
@@ -121,3 +122,28 @@ def test_validate_without_deploying(env):
         assert env.engine.validate(s, [BpmnFile("ok.bpmn", bpmn.sequence("ok", ["a"]))]) == []
         assert env.engine.validate(s, [BpmnFile("bad.bpmn", b"<x")])[0]["file"] == "bad.bpmn"
     assert _count(env) == 0
+
+
+def test_names_longer_than_the_inbox_stores_are_refused_at_deploy(env):
+    """What a step copies into ``task``, ``case`` or ``waiting_event`` must fit their columns:
+    on PostgreSQL a longer value failed that step (a 500), on SQLite it was stored whole."""
+    long_id, long_name = "t" * 201, "检" * 301
+    inner = ('<bpmn:startEvent id="start"/>' + bpmn.user_task(long_id, name=long_name)
+             + '<bpmn:intermediateCatchEvent id="wait"><bpmn:signalEventDefinition signalRef="Sig"/>'
+             '</bpmn:intermediateCatchEvent><bpmn:endEvent id="end"/>'
+             + bpmn.flow("f0", "start", long_id) + bpmn.flow("f1", long_id, "wait") + bpmn.flow("f2", "wait", "end"))
+    model = bpmn.process("p" * 201, inner, name="名" * 201, extra=f'<bpmn:signal id="Sig" name="{"s" * 201}"/>')
+    problems = _problems(env, model)
+    found = {(p["element_id"], p["message"].split(":")[0]) for p in problems}
+    assert ("p" * 201, "process id is longer than 200 characters") in found
+    assert ("p" * 201, "process name is longer than 200 characters") in found
+    assert (long_id, "element id is longer than 200 characters") in found
+    assert (long_id, "task name is longer than 300 characters") in found
+    assert ("Sig", "signal name is longer than 200 characters") in found
+    assert all(p["line"] for p in problems) and _count(env) == 0
+    # At the limits, the model deploys and runs on both databases.
+    inner = inner.replace(long_id, "t" * 200).replace(long_name, "检" * 300)
+    env.deploy(bpmn.process("p" * 200, inner, name="名" * 200, extra=f'<bpmn:signal id="Sig" name="{"s" * 200}"/>'))
+    case_id = env.start("p" * 200)
+    (task,) = open_tasks(env, case_id)
+    assert task.name == "检" * 300
