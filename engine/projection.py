@@ -176,10 +176,22 @@ def waiting_rows(case: Case, instance: ProcessInstance, wf: BpmnWorkflow) -> lis
                 rows.append({**base, "kind": EventKind.TIMER, "name": definition.name, "due_at": due})
         elif isinstance(definition, MessageEventDefinition):
             rows.append({**base, "kind": EventKind.MESSAGE, "name": definition.name,
-                         "correlation": expected_correlation(wf, definition)})
+                         "correlation": _indexable(task, expected_correlation(wf, definition))})
         elif isinstance(definition, SignalEventDefinition):
             rows.append({**base, "kind": EventKind.SIGNAL, "name": definition.name})
     return rows
+
+
+MAX_CORRELATION = WaitingEvent.__table__.c.correlation.type.length
+
+
+def _indexable(task: SpiffTask, correlation: str | None) -> str | None:
+    """The correlation, if the index can hold it; process data decide it, so a longer one fails the step."""
+    if correlation is not None and len(correlation) > MAX_CORRELATION:
+        bpmn_id = task.task_spec.bpmn_id or task.task_spec.name
+        raise ScriptFailed(f"{bpmn_id}: the message's correlation values are longer than {MAX_CORRELATION} "
+                           "characters", {"element_id": bpmn_id, "length": len(correlation)})
+    return correlation
 
 
 def expected_correlation(wf: BpmnWorkflow, definition: MessageEventDefinition) -> str | None:

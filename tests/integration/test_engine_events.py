@@ -186,3 +186,13 @@ def test_signals_reach_only_cases_the_sender_may_read(env):
         assert len(env.engine.signal(s, "device_alarm", {}, inspector)) == 1  # only 海曙区's case
     assert [t.bpmn_id for t in open_tasks(env, in_haishu)] == ["handle_alarm"]
     assert [t.bpmn_id for t in open_tasks(env, in_jiangbei)] == ["rectify"]
+
+
+def test_correlation_values_too_long_to_index_fail_the_step_not_the_database(env):
+    env.deploy(bpmn.correlated_message_wait("msg"))
+    with pytest.raises(ScriptFailed) as err:
+        env.start("msg", {"project_code": "NB-" + "9" * 600})
+    assert "longer than 500" in err.value.message and err.value.details["element_id"]
+    with env.sessions() as s:
+        assert s.scalars(select(Case)).all() == []
+    assert env.start("msg", {"project_code": "NB-" + "9" * 400})  # fits: waits as usual
