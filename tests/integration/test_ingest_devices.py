@@ -16,7 +16,7 @@ from adapters.ingest import Ingest, IngestSettings
 from adapters.mqtt import MqttSettings
 from adapters.readings import BatchResult, Reading
 from storage.readings import Reading as StoredReading
-from tests.fixtures.devices import DevicesEnv, devices_env  # noqa: F401 - the fixture
+from tests.fixtures.devices import DevicesEnv
 from tests.fixtures.mqtt import Broker, publish_all
 from tests.fixtures.reading_sink import SimulatedCrash
 
