@@ -12,7 +12,7 @@ from storage import Case, ProcessInstance, Project
 from . import deploy, projection, runtime
 from .actor import Actor
 from .errors import Conflict, FieldErrors, NotFound
-from .status import CaseStatus, InstanceStatus, TaskState
+from .status import RESUMABLE_INSTANCE_STATES, CaseStatus, InstanceStatus, TaskState
 
 if TYPE_CHECKING:
     from .core import ProcessEngine
@@ -101,9 +101,9 @@ def set_suspended(eng: ProcessEngine, session: Session, instance_id: int, reason
     if not reason or not reason.strip():
         raise FieldErrors({"reason": ["a reason is required"]})
     row = runtime.lock_instance(session, instance_id)
-    wanted_from = InstanceStatus.RUNNING if suspended else InstanceStatus.SUSPENDED
-    if row.status != wanted_from:
-        raise Conflict(f"instance {instance_id} is {row.status}, not {wanted_from}")
+    wanted_from = (InstanceStatus.RUNNING,) if suspended else RESUMABLE_INSTANCE_STATES
+    if row.status not in wanted_from:
+        raise Conflict(f"instance {instance_id} is {row.status}, not {' or '.join(wanted_from)}")
     now = eng.clock.now()
     row.status = InstanceStatus.SUSPENDED if suspended else InstanceStatus.RUNNING
     row.status_reason = reason if suspended else None

@@ -76,6 +76,13 @@ class ScriptFailed(EngineError):
     code = "script_failed"
 
 
+class InternalFailure(EngineError):
+    """A step failed for a reason that is neither the caller's nor the model's (a bug); recorded
+    when no caller is there to answer, e.g. for a timer fired by the worker."""
+
+    code = "internal_error"
+
+
 class EventNotDelivered(EngineError):
     """A message matched no waiting instance (wrong name or correlation)."""
 

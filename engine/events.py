@@ -11,6 +11,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, bindparam, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -20,7 +21,7 @@ from storage import Case, ProcessInstance, WaitingEvent
 
 from . import access, projection, runtime
 from .actor import SYSTEM, Actor, Scope
-from .errors import EngineError, EventNotDelivered, FieldErrors
+from .errors import EngineError, EventNotDelivered, FieldErrors, InternalFailure
 from .status import EventKind, InstanceStatus
 
 if TYPE_CHECKING:
@@ -161,7 +162,13 @@ def due_timer_ids(session: Session, now: Any, limit: int) -> list[int]:
 
 def fire_due_timers(eng: ProcessEngine, session_factory: sessionmaker[Session], *, limit: int = 100,
                     actor: Actor = SYSTEM) -> int:
-    """Fire due timers, each in its own transaction; a failing one marks its instance 'error'."""
+    """Fire due timers, each in its own transaction; a failing one marks its instance 'error'.
+
+    Whatever one timer's step raises, the others still fire: a failure that would recur (the
+    model's, or a bug) sets the instance aside until someone resumes it; one that may pass by
+    itself (a lost connection, a collision with another transaction) leaves the timer due, for
+    the next poll.
+    """
     now = eng.clock.now()
     with session_factory() as session:
         candidates = due_timer_ids(session, now, limit)
@@ -173,6 +180,12 @@ def fire_due_timers(eng: ProcessEngine, session_factory: sessionmaker[Session], 
         except EngineError as exc:
             log.warning("timer %s failed: %s", waiting_id, exc.message)
             _mark_error(eng, session_factory, waiting_id, exc, actor)
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("timer %s not fired this time: %s", waiting_id, exc.orig)
+        except Exception as exc:  # noqa: BLE001 - one broken step must not stop every timer after it
+            log.exception("timer %s failed", waiting_id)
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+            _mark_error(eng, session_factory, waiting_id, InternalFailure(reason), actor)
     return fired
 
 

@@ -16,7 +16,11 @@ class InstanceStatus(StrEnum):
     SUSPENDED = "suspended"    # nothing may move it until resumed
     COMPLETED = "completed"
     CANCELLED = "cancelled"
-    ERROR = "error"            # a script or service task failed; the step was rolled back
+    ERROR = "error"            # a timer's step failed (rolled back); set aside until resumed
+
+
+# What resuming moves back to running: a suspension ended, or a failed timer retried.
+RESUMABLE_INSTANCE_STATES = (InstanceStatus.SUSPENDED, InstanceStatus.ERROR)
 
 
 class TaskState(StrEnum):

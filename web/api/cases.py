@@ -6,7 +6,7 @@ from flask.typing import ResponseReturnValue
 
 from engine import Forbidden, NotFound, queries
 from engine.access import READ_ONLY_ROLES, can_act_on_project, project_parties
-from engine.status import InstanceStatus
+from engine.status import RESUMABLE_INSTANCE_STATES, InstanceStatus
 from storage import Project
 
 from ..auth.decorators import login_required
@@ -137,9 +137,9 @@ def _suspend_or_resume(case_id: int, suspended: bool) -> ResponseReturnValue:
     session = get_session()
     with session.begin():
         actor, _ = _managed_case(session, case_id)
-        wanted = InstanceStatus.RUNNING if suspended else InstanceStatus.SUSPENDED
+        wanted = (InstanceStatus.RUNNING,) if suspended else RESUMABLE_INSTANCE_STATES
         targets = [i for i, _ in queries.case_instances(session, case_id)
-                   if (args["instance_id"] is None and i.status == wanted) or i.id == args["instance_id"]]
+                   if (args["instance_id"] is None and i.status in wanted) or i.id == args["instance_id"]]
         if args["instance_id"] is not None and not targets:
             raise NotFound(f"instance {args['instance_id']} is not part of case {case_id}")
         verb = engine.suspend_instance if suspended else engine.resume_instance
@@ -156,7 +156,8 @@ def suspend_case(case_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/<int:case_id>/resume")
-@operation("Resume the case's suspended instances (or one)", tags=["cases"], body=InstanceActionSchema)
+@operation("Resume the case's suspended instances, or retry those a failed timer set aside (or one)",
+           tags=["cases"], body=InstanceActionSchema)
 @login_required
 def resume_case(case_id: int) -> ResponseReturnValue:
     return _suspend_or_resume(case_id, suspended=False)

@@ -1,6 +1,7 @@
 """``/api/v1/cases``: start, list, read, history, documents, cancel, suspend, resume, scoping."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -362,3 +363,22 @@ def test_openapi_lists_the_case_paths(api: Api) -> None:
                  "/api/v1/cases/{case_id}/resume"):
         assert "post" in paths[path], path
     assert "201" in paths["/api/v1/cases"]["post"]["responses"]
+
+
+def test_resume_retries_an_instance_a_failed_timer_set_aside(api: Api, services, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    inner = ('<bpmn:startEvent id="start"/><bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>'
+             '<bpmn:timeDuration>"P1D"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+             '<bpmn:scriptTask id="divide"><bpmn:script>ratio = 1 / zero</bpmn:script></bpmn:scriptTask>'
+             '<bpmn:endEvent id="end"/>' + bpmn.flow("f0", "start", "wait") + bpmn.flow("f1", "wait", "divide")
+             + bpmn.flow("f2", "divide", "end"))
+    api.deployed(bpmn.process("timed", inner))
+    case_id = api.started("timed", data={"zero": 0})["id"]
+    clock.advance(timedelta(days=2))
+    assert services.engine.fire_due_timers(services.session_factory) == 0
+    (failed,) = api.get("admin", f"/cases/{case_id}").get_json()["instances"]
+    assert failed["status"] == "error" and "division by zero" in failed["status_reason"]
+    resumed = api.post("admin", f"/cases/{case_id}/resume", json={"reason": "脚本已修正，重试"})
+    assert resumed.status_code == 200, resumed.get_json()
+    assert [(i["status"], i["status_reason"]) for i in resumed.get_json()["instances"]] == [("running", None)]
+    actions = [e["action"] for e in api.get("admin", f"/cases/{case_id}/history").get_json()]
+    assert actions.index("instance.failed") < actions.index("instance.resumed")
