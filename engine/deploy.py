@@ -13,6 +13,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from storage import ProcessDefinition
+from storage.documents import clean_filename
 
 from . import model_check
 from .bpmn_xml import parse_bpmn, schema_problems
@@ -156,7 +157,7 @@ def _store(session: Session, parser: SpiffBpmnParser, key: str, p: _Parsed, xml:
     version = (session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key)) or 0) + 1
     definition = ProcessDefinition(
         key=key, version=version, name=spec.description if spec.description != key else None,
-        sha256=p.sha256, filename=p.file.filename, bpmn_xml=xml,
+        sha256=p.sha256, filename=clean_filename(p.file.filename) or None, bpmn_xml=xml,
         spec=dump_spec(spec, parser.get_subprocess_specs(key)),
         deployed_at=now, deployed_by=actor_name,
     )

@@ -147,3 +147,11 @@ def test_names_longer_than_the_inbox_stores_are_refused_at_deploy(env):
     case_id = env.start("p" * 200)
     (task,) = open_tasks(env, case_id)
     assert task.name == "检" * 300
+
+
+def test_a_file_name_longer_than_stored_is_shortened_keeping_its_extension(env):
+    name = "C:\\fakepath\\" + "海曙区监督检查流程" * 40 + ".bpmn"
+    assert env.deploy((name, bpmn.sequence("named", ["a"]))) == [1]
+    with env.sessions() as s:
+        stored = s.scalars(select(ProcessDefinition.filename)).one()
+    assert len(stored) == 255 and stored.startswith("海曙区") and stored.endswith(".bpmn")
