@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from storage import Project, record_project_event
 from tests.fixtures.e2e import LiveServer, PageProblems, log_in, screenshot
-from tests.fixtures.ui import seed_world, ui_config
+from tests.fixtures.ui import drive_to_rectification, seed_world, ui_config
 
 
 @pytest.fixture
@@ -69,4 +69,25 @@ def test_pages_fit_the_screen_and_work_with_the_keyboard(live_server: LiveServer
     page.goto(f"{live_server.url}/inbox?lang=en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Inbox")
     screenshot(page, "inbox-en")
+    page_problems.assert_none()
+
+
+def test_an_inspector_s_pages_fit_a_phone(live_server: LiveServer, phone_page: Page,
+                                          page_problems: PageProblems) -> None:
+    """On site, on a phone: the inbox as cards, wide tables scrolling inside their boxes."""
+    world = seed_world(live_server.services)
+    supervised = drive_to_rectification(live_server.services, world)  # a case with documents
+    page = phone_page
+    log_in(page, live_server, "inspector", next_path="/inbox")
+    row = page.locator("table.inbox tbody tr").first
+    expect(row).to_contain_text("监督检查")
+    expect(row.locator("td[data-label='截止时间']")).to_be_visible()
+    assert row.bounding_box()["width"] <= 375  # type: ignore[index]
+    screenshot(page, "inbox-phone")
+    for path in ("/inbox", f"/cases/{supervised}", f"/cases/{world.inspection_case}"):
+        page.goto(live_server.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+    page.goto(f"{live_server.url}/cases/{supervised}")
+    expect(page.locator(".table-wrap table.documents")).to_have_count(1)
+    screenshot(page, "case-phone")
     page_problems.assert_none()
