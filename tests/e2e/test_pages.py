@@ -79,11 +79,17 @@ def test_an_inspector_s_pages_fit_a_phone(live_server: LiveServer, phone_page: P
     supervised = drive_to_rectification(live_server.services, world)  # a case with documents
     page = phone_page
     log_in(page, live_server, "inspector", next_path="/inbox")
+    expect(page.locator("details.filters-panel")).not_to_have_attribute("open", "")  # folded: tasks first
     row = page.locator("table.inbox tbody tr").first
+    assert row.bounding_box()["y"] < 812  # type: ignore[index]  # on the first screen
     expect(row).to_contain_text("监督检查")
     expect(row.locator("td[data-label='截止时间']")).to_be_visible()
     assert row.bounding_box()["width"] <= 375  # type: ignore[index]
     screenshot(page, "inbox-phone")
+    page.get_by_text("筛选", exact=True).click()
+    expect(page.get_by_label("仅显示已逾期")).to_be_visible()
+    page.goto(f"{live_server.url}/inbox?overdue=1")  # filters set: they stay in view
+    expect(page.get_by_label("仅显示已逾期")).to_be_checked()
     for path in ("/inbox", f"/cases/{supervised}", f"/cases/{world.inspection_case}"):
         page.goto(live_server.url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path

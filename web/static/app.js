@@ -6,3 +6,11 @@ document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRFToken"] = meta.content;
   }
 });
+
+// On a phone the inbox opens on its tasks: the filters fold away unless some are set.
+document.addEventListener("DOMContentLoaded", function () {
+  var panel = document.querySelector("details.filters-panel[data-fold-on-phone]");
+  if (panel && window.matchMedia("(max-width: 36rem)").matches) {
+    panel.open = false;
+  }
+});
