@@ -4,13 +4,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, any_, bindparam, create_engine, event, make_url
+from sqlalchemy import ColumnElement, Engine, any_, bindparam, create_engine, event
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from . import pg_connections
 
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# How long a statement waits for a lock another transaction holds (on SQLite: for the
+# database's write lock) before failing as a collision (``storage.errors.is_contention``).
+DEFAULT_LOCK_TIMEOUT_SECONDS = 15
 
 
 def normalize_url(url: str) -> str:
@@ -20,12 +22,11 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS, **kwargs: Any) -> Engine:
+    """An engine for ``url`` whose statements wait at most ``lock_timeout`` seconds for a lock."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        # How long a transaction waits for another's write lock (``?timeout=`` in the URL may say).
-        busy = {} if "timeout" in make_url(url).query else {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
-        kwargs.setdefault("connect_args", {"check_same_thread": False, **busy})
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": lock_timeout})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # SQLite's driver opens transactions lazily; BEGIN IMMEDIATE at the start of every
@@ -34,7 +35,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     engine = create_engine(url, **kwargs)
     # With SQLAlchemy's own pre-ping asked for, every checkout is pinged already.
-    pg_connections.configure(engine, ping_after=None if kwargs.get("pool_pre_ping") else pg_connections.DEFAULT_PING_AFTER)
+    pg_connections.configure(engine, ping_after=None if kwargs.get("pool_pre_ping") else pg_connections.DEFAULT_PING_AFTER,
+                             lock_timeout=lock_timeout)
     return engine
 
 

@@ -109,15 +109,21 @@ def driver_errors(connection: Connection, what: str) -> Iterator[None]:
         raise exc.DBAPIError.instance(what, None, error, dbapi_error) from error
 
 
-def configure(engine: Engine, *, ping_after: float | None = DEFAULT_PING_AFTER) -> None:
+def configure(engine: Engine, *, ping_after: float | None = DEFAULT_PING_AFTER,
+              lock_timeout: float | None = None) -> None:
     """Make ``engine``'s pool open :class:`OversiteConnection` and ping only after idling.
 
     ``ping_after`` None: no ping of ours (for an engine with SQLAlchemy's ``pool_pre_ping``).
+    ``lock_timeout`` (seconds): the server's ``lock_timeout`` for every connection, sent with
+    the connection's startup options (no round trip of its own).
     """
     dialect = engine.dialect
+    setting = f"-c lock_timeout={round(lock_timeout * 1000)}" if lock_timeout is not None else ""
 
     @event.listens_for(engine, "do_connect")
     def connect(_dialect: Any, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]) -> Any:
+        if setting:
+            cparams["options"] = f"{cparams.get('options', '')} {setting}".strip()
         return OversiteConnection.connect(*cargs, **cparams)
 
     if ping_after is None:

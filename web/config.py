@@ -56,6 +56,9 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
     "MODBUS_POLL_SECONDS": 10,  # for devices without their own interval
     "MODBUS_REFRESH_SECONDS": 300,  # how often the registry's device list is re-read
     "TASK_BUDGET": 500,
+    # How long a request (or the worker) waits for a record another transaction holds before
+    # answering "busy, try again" (503), below the web server's 120 s request timeout.
+    "LOCK_TIMEOUT_SECONDS": 15,
     "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
     # Room for the multipart envelope (boundaries, headers, the other form fields) so that a
     # file just over MAX_UPLOAD_BYTES is refused by the document store with a precise message.
@@ -281,6 +284,9 @@ def _coerce(cfg: dict[str, Any]) -> None:
             raise ConfigError(f"{ENV_PREFIX}_{key} must be an integer, not {value!r}")
     if cfg["TOKEN_BYTES"] < 16:
         raise ConfigError(f"{ENV_PREFIX}_TOKEN_BYTES must be at least 16")
+    if not 1 <= cfg["LOCK_TIMEOUT_SECONDS"] <= 110:
+        raise ConfigError(f"{ENV_PREFIX}_LOCK_TIMEOUT_SECONDS must be between 1 and 110 (the web server gives a "
+                          "request 120 s)")
     for key in DECIMAL_KEYS:
         try:
             Decimal(str(cfg[key]))

@@ -61,7 +61,7 @@ def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Ser
     they register after ``workflows.FAMILIES``, e.g. a form that no shipped family provides.
     """
     Path(config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-    db = make_engine(config["DATABASE_URL"])
+    db = make_engine(config["DATABASE_URL"], lock_timeout=config["LOCK_TIMEOUT_SECONDS"])
     session_factory = make_session_factory(db)
     documents = DocumentStore(_object_backend(config), max_bytes=config["MAX_UPLOAD_BYTES"])
     clock = clock or SystemClock()

@@ -63,7 +63,8 @@ def test_values_that_look_like_json_stay_strings(tmp_path: Path, monkeypatch: py
 
 @pytest.mark.parametrize(("name", "value"), [("TASK_BUDGET", "many"), ("S3_SECURE", "yes"),
                                              ("ENV", "staging"), ("CRANE_WIND_STOP_MS", "fast"),
-                                             ("TOKEN_BYTES", "8")])
+                                             ("TOKEN_BYTES", "8"), ("LOCK_TIMEOUT_SECONDS", "0"),
+                                             ("LOCK_TIMEOUT_SECONDS", "600"), ("LOCK_TIMEOUT_SECONDS", "soon")])
 def test_bad_values_are_refused_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
                                         value: str) -> None:
     monkeypatch.setenv(f"OVERSITE_{name}", value)

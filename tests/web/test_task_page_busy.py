@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from engine import FixedClock
-from tests.fixtures.contention import held_lock, short_lock_wait
+from tests.fixtures.contention import SHORT_LOCK_WAIT, held_lock
 from tests.fixtures.ui import World, ui_config
 from tests.fixtures.web import logged_in, page_csrf
 from web.services import Services
@@ -20,8 +20,8 @@ from .test_task_page import completions, form, task_of
 
 
 @pytest.fixture
-def app_config(app_config: dict[str, Any], ui_clock: FixedClock, db_engine: Engine) -> dict[str, Any]:
-    return ui_config({**app_config, "CLOCK": ui_clock, "DATABASE_URL": short_lock_wait(db_engine)})
+def app_config(app_config: dict[str, Any], ui_clock: FixedClock) -> dict[str, Any]:
+    return ui_config({**app_config, **SHORT_LOCK_WAIT, "CLOCK": ui_clock})
 
 
 def test_a_form_submitted_while_the_case_is_locked_comes_back_with_its_input(

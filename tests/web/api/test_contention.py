@@ -1,8 +1,8 @@
 """Collisions with concurrent transactions: 503 "busy" (or 409 for a duplicate), never a 500.
 
 Real collisions on the real databases: another connection holds the lock a request needs.
-The app waits for it only as long as its database URL says (PostgreSQL ``lock_timeout`` in
-``options``, SQLite ``timeout``), then answers that nothing was saved and to try again.
+The app waits for it only ``LOCK_TIMEOUT_SECONDS`` (PostgreSQL's ``lock_timeout``, SQLite's
+busy timeout), then answers that nothing was saved and to try again.
 """
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from engine import FixedClock
-from tests.fixtures.contention import held_lock, short_lock_wait
+from tests.fixtures.contention import SHORT_LOCK_WAIT, held_lock
 from tests.fixtures.web import database_url
 
 from .engine_api import Api, engine_config, inspection
@@ -24,8 +24,8 @@ GOOD_INSPECTION = {"passed": True, "inspected_on": "2026-03-02"}
 
 
 @pytest.fixture
-def app_config(app_config: dict[str, Any], clock: FixedClock, db_engine: Engine) -> dict[str, Any]:
-    return engine_config({**app_config, "DATABASE_URL": short_lock_wait(db_engine)}, clock)
+def app_config(app_config: dict[str, Any], clock: FixedClock) -> dict[str, Any]:
+    return engine_config({**app_config, **SHORT_LOCK_WAIT}, clock)
 
 
 def test_a_lock_held_elsewhere_is_503_busy_and_nothing_is_saved(api: Api, projects: dict[str, int],
@@ -76,3 +76,11 @@ def test_the_same_enterprise_registered_at_the_same_moment_is_409(api: Api, db_e
     (response,) = results
     assert response.status_code == 409, response.get_json()
     assert response.get_json()["error"] == "conflict"
+
+
+def test_the_lock_wait_is_the_configured_one(services, db_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    with services.session_factory() as session:
+        if db_engine.dialect.name == "postgresql":
+            assert session.execute(text("SHOW lock_timeout")).scalar() == "1s"
+        else:
+            assert session.execute(text("PRAGMA busy_timeout")).scalar() == 1000
